@@ -1,0 +1,56 @@
+// A small blocking HTTP client interface, and its libcurl implementation.
+// Used for control-plane requests (S3 operations, credentials, the image
+// API). Bulk transfers use the multi-interface engine instead.
+#ifndef CFMIGRATE_HTTP_H_
+#define CFMIGRATE_HTTP_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "status.h"
+
+namespace cfm {
+
+struct HttpRequest {
+  std::string method = "GET";  // GET, PUT, POST, HEAD, DELETE
+  std::string url;             // sent as given: encode paths before
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  long timeout_ms = 30000;          // whole request
+  long connect_timeout_ms = 10000;  // TCP + TLS connect
+};
+
+struct HttpResponse {
+  long status = 0;
+  // Names lower-cased, in the order received.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  // Value of the first header named `name` (lower-case), or "".
+  std::string Header(std::string_view name) const;
+};
+
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  // Sends `request` and waits for the whole response. Any HTTP status is a
+  // success here; a transport failure (connect refused, reset, timeout,
+  // truncated body) returns a kNetwork or kTimeout Status naming the URL's
+  // host and what happened. One instance is not safe to use from two
+  // threads at once.
+  virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
+};
+
+// A libcurl easy-handle client that keeps connections alive between calls.
+// Honours AWS_CA_BUNDLE for TLS verification.
+std::unique_ptr<HttpClient> NewCurlHttpClient();
+
+// Calls curl_global_init once; call from main before starting threads.
+void HttpGlobalInit();
+
+}  // namespace cfm
+
+#endif  // CFMIGRATE_HTTP_H_

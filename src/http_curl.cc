@@ -1,0 +1,123 @@
+#include <curl/curl.h>
+
+#include <cstdlib>
+#include <mutex>
+
+#include "http.h"
+
+namespace cfm {
+namespace {
+
+size_t WriteBody(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+size_t WriteHeader(char* data, size_t size, size_t n, void* user) {
+  auto* response = static_cast<HttpResponse*>(user);
+  std::string_view line(data, size * n);
+  if (line.rfind("HTTP/", 0) == 0) {
+    response->headers.clear();  // a new response (after 100-continue)
+    return size * n;
+  }
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return size * n;
+  std::string name(line.substr(0, colon));
+  for (char& c : name) c = static_cast<char>(std::tolower(c));
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+    value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' ||
+                            value.back() == ' '))
+    value.remove_suffix(1);
+  response->headers.emplace_back(std::move(name), std::string(value));
+  return size * n;
+}
+
+class CurlHttpClient : public HttpClient {
+ public:
+  CurlHttpClient() : curl_(curl_easy_init()) {}
+  ~CurlHttpClient() override { curl_easy_cleanup(curl_); }
+
+  Result<HttpResponse> Send(const HttpRequest& request) override {
+    curl_easy_reset(curl_);
+    HttpResponse response;
+    char error[CURL_ERROR_SIZE] = {0};
+    curl_easy_setopt(curl_, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, error);
+    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl_, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, request.timeout_ms);
+    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS,
+                     request.connect_timeout_ms);
+    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, WriteBody);
+    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, WriteHeader);
+    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &response);
+    if (const char* ca = std::getenv("AWS_CA_BUNDLE"); ca && *ca)
+      curl_easy_setopt(curl_, CURLOPT_CAINFO, ca);
+
+    if (request.method == "HEAD") {
+      curl_easy_setopt(curl_, CURLOPT_NOBODY, 1L);
+    } else if (request.method != "GET" || !request.body.empty()) {
+      curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, request.body.data());
+      curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
+    }
+    curl_slist* headers = nullptr;
+    bool has_content_type = false;
+    for (const auto& [name, value] : request.headers) {
+      std::string line = name + ": " + value;
+      if (value.empty()) line = name + ";";  // send a header with no value
+      headers = curl_slist_append(headers, line.c_str());
+      if (strcasecmp(name.c_str(), "content-type") == 0)
+        has_content_type = true;
+    }
+    // curl would add an unsigned form Content-Type to a body; suppress it,
+    // and the 100-continue round trip with it.
+    if (!has_content_type) headers = curl_slist_append(headers, "Content-Type:");
+    headers = curl_slist_append(headers, "Expect:");
+    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
+
+    CURLcode rc = curl_easy_perform(curl_);
+    curl_slist_free_all(headers);
+    if (rc != CURLE_OK) {
+      std::string what = error[0] ? error : curl_easy_strerror(rc);
+      std::string msg = request.method + " " + HostOf(request.url) + ": " + what;
+      if (rc == CURLE_OPERATION_TIMEDOUT) return Status::Timeout(msg);
+      return Status::Network(msg);
+    }
+    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &response.status);
+    return response;
+  }
+
+ private:
+  static std::string HostOf(const std::string& url) {
+    size_t start = url.find("://");
+    start = start == std::string::npos ? 0 : start + 3;
+    size_t end = url.find_first_of("/?", start);
+    return url.substr(start, end == std::string::npos ? end : end - start);
+  }
+
+  CURL* curl_;
+};
+
+}  // namespace
+
+std::string HttpResponse::Header(std::string_view name) const {
+  for (const auto& [n, v] : headers)
+    if (n == name) return v;
+  return "";
+}
+
+std::unique_ptr<HttpClient> NewCurlHttpClient() {
+  return std::make_unique<CurlHttpClient>();
+}
+
+void HttpGlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+}  // namespace cfm
