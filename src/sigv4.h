@@ -29,7 +29,7 @@ struct SigV4Request {
   // The request path exactly as sent on the wire, already encoded with
   // UriEncode(..., true), e.g. "/bucket/caf%C3%A9.jpg". Not re-encoded.
   std::string path;
-  HeaderList query;    // raw (not encoded) names and values, any order
+  HeaderList query;  // raw (not encoded) names and values, any order
   // Headers to sign besides host, x-amz-date, x-amz-content-sha256 and
   // x-amz-security-token (which the signer adds): any case, any order.
   HeaderList headers;
