@@ -102,6 +102,15 @@ TEST(S3ResponseTest, CompleteMultipartUploadErrorInsideA200) {
                          "</ETag></CompleteMultipartUploadResult>"));
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(*ok, "\"e-2\"");
+  auto moto = ParseCompleteMultipartUpload(
+      "POST k", Response(200,
+                         "<CompleteMultipartUploadResponse xmlns=\"x\"><ETag>"
+                         "\"m-1\"</ETag></CompleteMultipartUploadResponse>"));
+  ASSERT_TRUE(moto.ok());
+  EXPECT_EQ(*moto, "\"m-1\"");
+  EXPECT_FALSE(ParseCompleteMultipartUpload(
+                   "POST k", Response(200, "<Other><ETag>x</ETag></Other>"))
+                   .ok());
   auto err = ParseCompleteMultipartUpload(
       "POST k", Response(200,
                          "<?xml version=\"1.0\"?>\n<Error><Code>InternalError"
