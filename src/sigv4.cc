@@ -1,7 +1,6 @@
 #include "sigv4.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <optional>
 
 #include "crypto.h"
@@ -14,8 +13,7 @@ constexpr std::string_view kTerminator = "aws4_request";
 
 bool IsUnreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-         c == '~';
+         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 void AppendUriEncoded(std::string_view s, bool keep_slash, std::string* out) {
@@ -104,15 +102,24 @@ HeaderList CanonicalHeaders(const SigV4Request& request,
   return out;
 }
 
+void PutDigits(int value, int width, char* out) {
+  for (int i = width - 1; i >= 0; --i, value /= 10) {
+    out[i] = static_cast<char>('0' + value % 10);
+  }
+}
+
 // "YYYYMMDDTHHMMSSZ" for `now` in UTC.
 std::string AmzDate(std::time_t now) {
   std::tm tm{};
   gmtime_r(&now, &tm);
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%04d%02d%02dT%02d%02d%02dZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec);
-  return buf;
+  std::string out = "00000000T000000Z";
+  PutDigits(tm.tm_year + 1900, 4, &out[0]);
+  PutDigits(tm.tm_mon + 1, 2, &out[4]);
+  PutDigits(tm.tm_mday, 2, &out[6]);
+  PutDigits(tm.tm_hour, 2, &out[9]);
+  PutDigits(tm.tm_min, 2, &out[11]);
+  PutDigits(tm.tm_sec, 2, &out[13]);
+  return out;
 }
 
 std::string BuildCanonicalRequest(const SigV4Request& request,
