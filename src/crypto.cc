@@ -213,7 +213,10 @@ __attribute__((target("sse4.2"))) uint32_t Crc32cHardware(std::string_view data,
 }
 
 bool Crc32cHardwareAvailable() {
-  static const bool available = __builtin_cpu_supports("sse4.2");
+  static const bool available = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("sse4.2") != 0;
+  }();
   return available;
 }
 

@@ -40,7 +40,8 @@ class HmacSha256Key {
   HmacSha256Key(const HmacSha256Key&) = delete;
   HmacSha256Key& operator=(const HmacSha256Key&) = delete;
 
-  // Writes the raw 32-byte HMAC-SHA256(key, data) to `out`.
+  // Writes the raw 32-byte HMAC-SHA256(key, data) to `out`. Must not be
+  // called on a moved-from instance.
   void Mac(std::string_view data, unsigned char out[kSha256Size]);
 
  private:

@@ -181,6 +181,21 @@ HmacSha256Key& SigningKeyFor(std::string_view secret, std::string_view date,
   return *cache.key;
 }
 
+// "AWS4-HMAC-SHA256 Credential=AKID/scope, SignedHeaders=..., Signature=..."
+// with botocore's ", " separators (S3 accepts "," too).
+std::string Authorization(std::string_view access_key_id,
+                          std::string_view scope,
+                          std::string_view signed_headers,
+                          std::string_view signature) {
+  std::string auth;
+  auth.reserve(64 + access_key_id.size() + scope.size() +
+               signed_headers.size() + signature.size());
+  auth.append(kAlgorithm).append(" Credential=").append(access_key_id);
+  auth.append(1, '/').append(scope).append(", SignedHeaders=");
+  auth.append(signed_headers).append(", Signature=").append(signature);
+  return auth;
+}
+
 }  // namespace
 
 std::string UriEncode(std::string_view s, bool keep_slash) {
@@ -248,19 +263,15 @@ SigV4Result SignV4(const SigV4Request& request, const AwsCredentials& creds,
   AppendHex(std::string_view(reinterpret_cast<char*>(mac), sizeof(mac)),
             &result.signature);
 
-  std::string auth;
-  auth.reserve(160 + creds.access_key_id.size() + signed_headers.size());
-  auth.append(kAlgorithm).append(" Credential=").append(creds.access_key_id);
-  auth.append(1, '/').append(scope).append(", SignedHeaders=");
-  auth.append(signed_headers).append(", Signature=").append(result.signature);
-
   result.headers.reserve(4);
   result.headers.emplace_back("x-amz-date", amz_date);
   result.headers.emplace_back("x-amz-content-sha256", request.payload_hash);
   if (!creds.session_token.empty()) {
     result.headers.emplace_back("x-amz-security-token", creds.session_token);
   }
-  result.headers.emplace_back("Authorization", std::move(auth));
+  result.headers.emplace_back(
+      "Authorization", Authorization(creds.access_key_id, scope, signed_headers,
+                                     result.signature));
   return result;
 }
 
