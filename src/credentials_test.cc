@@ -124,6 +124,15 @@ TEST_F(ProviderTest, ShortLivedCredentialsAreNotRefetchedOnEveryCall) {
   EXPECT_EQ(Fetches(), 2);
 }
 
+TEST_F(ProviderTest, AlreadyExpiredCredentialsAreAnError) {
+  state_->lifetime = -60;
+  Result<AwsCredentials> r = provider_->Get();
+  EXPECT_EQ(r.status().code(), Status::Code::kAuth);
+  EXPECT_EQ(r.status().message(),
+            "AWS credentials ASIA…1001 from scripted expired at "
+            "2027-01-15T07:59:00Z");
+}
+
 TEST_F(ProviderTest, LongTermCredentialsAreNeverRefreshed) {
   state_->lifetime = 0;
   ASSERT_TRUE(provider_->Get().ok());
@@ -160,7 +169,7 @@ TEST_F(ProviderTest, ConcurrentGetAndForceRefreshHandOutWholeCopies) {
         int k = std::stoi(n) - 1000;
         if (c->secret_access_key != "secret-" + std::to_string(k) ||
             c->session_token != "token-" + std::to_string(k) ||
-            c->expiration <= now_.load() - 0)
+            c->expiration <= now_.load())
           bad = true;
       }
     });
