@@ -162,7 +162,7 @@ int Prepare(const KeyMappingOptions& mapping, Files* f, CollisionReport* scan,
         " to keep each URL's path in its key.");
     return kExitConfig;
   }
-  done->Reserve(scan->unique_urls + scan->unique_urls / 2);
+  done->Reserve(scan->unique_urls);
   Status loaded = LoadCompleted(f->completed, [&](const CompletedRecord& r) {
     if (done->Insert(r.url)) ++*already_done;
   });
