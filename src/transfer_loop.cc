@@ -22,7 +22,7 @@ namespace {
 constexpr size_t kMaxErrorBody = 64 << 10;
 // Body buffers up to this capacity are kept for reuse: fresh pages for every
 // image cost more CPU (page faults, zeroing) than the copy itself.
-constexpr size_t kMaxSpareBytes = 64 << 20;
+constexpr size_t kMaxSpareBytes = 32 << 20;
 
 // Spare body buffers of one loop; only that loop's thread touches them.
 struct BufferPool {
@@ -140,6 +140,10 @@ struct TransferLoop::Impl {
     multi = curl_multi_init();
     curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
                       static_cast<long>(2 * ctx->limit->max() + 16));
+    // Spread HTTP/2 transfers over several connections: one connection for
+    // all of them is one TCP flow and one server worker, which caps
+    // throughput well below what many connections reach.
+    curl_multi_setopt(multi, CURLMOPT_MAX_CONCURRENT_STREAMS, 16L);
   }
 
   ~Impl() {
@@ -188,6 +192,7 @@ CURL* TransferLoop::Impl::Acquire() {
 
 void TransferLoop::Impl::SetCommon(Transfer* t, long timeout_ms) {
   CURL* e = t->easy;
+  t->error[0] = '\0';
   curl_easy_setopt(e, CURLOPT_PRIVATE, t);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
