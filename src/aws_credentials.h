@@ -10,7 +10,7 @@ namespace cfm {
 struct AwsCredentials {
   std::string access_key_id;
   std::string secret_access_key;
-  std::string session_token;  // empty for long-term keys
+  std::string session_token;   // empty for long-term keys
   std::time_t expiration = 0;  // 0: never expires
   std::string provider;        // which provider produced them, for messages
 };

@@ -15,10 +15,11 @@ constexpr int kExitFailures = 1;
 constexpr int kExitConfig = 2;
 constexpr int kExitInterrupted = 130;
 
-int RunCollect(const std::vector<std::string>& args);       // cmd_collect.cc
-int RunDetectRegion(const std::vector<std::string>& args);  // cmd_detect_region.cc
-int RunMigrate(const std::vector<std::string>& args);       // cmd_migrate.cc
-int RunValidate(const std::vector<std::string>& args);      // cmd_validate.cc
+int RunCollect(const std::vector<std::string>& args);  // cmd_collect.cc
+int RunDetectRegion(
+    const std::vector<std::string>& args);              // cmd_detect_region.cc
+int RunMigrate(const std::vector<std::string>& args);   // cmd_migrate.cc
+int RunValidate(const std::vector<std::string>& args);  // cmd_validate.cc
 
 }  // namespace cfm
 

@@ -1,5 +1,7 @@
 #include <curl/curl.h>
+#include <strings.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <mutex>
 
@@ -27,8 +29,8 @@ size_t WriteHeader(char* data, size_t size, size_t n, void* user) {
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
     value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' ||
-                            value.back() == ' '))
+  while (!value.empty() &&
+         (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
     value.remove_suffix(1);
   response->headers.emplace_back(std::move(name), std::string(value));
   return size * n;
@@ -76,7 +78,8 @@ class CurlHttpClient : public HttpClient {
     }
     // curl would add an unsigned form Content-Type to a body; suppress it,
     // and the 100-continue round trip with it.
-    if (!has_content_type) headers = curl_slist_append(headers, "Content-Type:");
+    if (!has_content_type)
+      headers = curl_slist_append(headers, "Content-Type:");
     headers = curl_slist_append(headers, "Expect:");
     curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
 
@@ -84,7 +87,8 @@ class CurlHttpClient : public HttpClient {
     curl_slist_free_all(headers);
     if (rc != CURLE_OK) {
       std::string what = error[0] ? error : curl_easy_strerror(rc);
-      std::string msg = request.method + " " + HostOf(request.url) + ": " + what;
+      std::string msg =
+          request.method + " " + HostOf(request.url) + ": " + what;
       if (rc == CURLE_OPERATION_TIMEDOUT) return Status::Timeout(msg);
       return Status::Network(msg);
     }

@@ -40,10 +40,10 @@ struct SettingSpec {
   SettingKind kind;
   const char* help;
   double min = 0;
-  double max = 0;               // 0 and 0: no bounds
-  const char* choices = "";     // kEnum only
-  bool required = false;        // must be set (by any source)
-  bool flag_only = false;       // command-line only, never env or file
+  double max = 0;            // 0 and 0: no bounds
+  const char* choices = "";  // kEnum only
+  bool required = false;     // must be set (by any source)
+  bool flag_only = false;    // command-line only, never env or file
 };
 
 // Every setting, in the order --help lists them.
@@ -74,9 +74,9 @@ class Settings {
 };
 
 struct SettingsInput {
-  unsigned command = 0;                    // one CommandMask bit
-  std::vector<std::string> args;           // arguments after the subcommand
-  std::string default_env_file;            // "migration.env", ...
+  unsigned command = 0;           // one CommandMask bit
+  std::vector<std::string> args;  // arguments after the subcommand
+  std::string default_env_file;   // "migration.env", ...
   std::function<const char*(const char*)> getenv;  // e.g. std::getenv
   // Reads a whole file; kNotFound when it does not exist.
   std::function<Result<std::string>(const std::string&)> read_file;

@@ -16,13 +16,13 @@ class [[nodiscard]] Status {
     kOk,
     kInvalidArgument,  // bad configuration or input; exit code 2
     kNotFound,
-    kIOError,         // local file system
-    kTimeout,         // network timeout
-    kNetwork,         // connect/reset/short body and other transport errors
-    kHttp,            // an HTTP status the caller did not expect
-    kAuth,            // credentials missing or refused
-    kCorruption,      // bytes or state that do not match what was promised
-    kAborted,         // stopped by a signal or by the caller
+    kIOError,     // local file system
+    kTimeout,     // network timeout
+    kNetwork,     // connect/reset/short body and other transport errors
+    kHttp,        // an HTTP status the caller did not expect
+    kAuth,        // credentials missing or refused
+    kCorruption,  // bytes or state that do not match what was promised
+    kAborted,     // stopped by a signal or by the caller
   };
 
   Status() = default;

@@ -1,0 +1,90 @@
+#include "cli.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace cfm {
+
+const std::vector<CommandInfo>& AllCommands() {
+  static const std::vector<CommandInfo> commands = {
+      {"collect", kCollect, "collection.env",
+       "page through the image-list API and write urls.txt (resumable)"},
+      {"detect-region", kDetectRegion, "migration.env",
+       "HEAD the first URL, read x-amz-cf-pop, recommend an EC2 region"},
+      {"migrate", kMigrate, "migration.env",
+       "copy every URL of urls.txt into S3 (resumable via completed.txt)"},
+      {"validate", kValidate, "migration.env",
+       "prove the bucket holds every object intact; write missing.txt"},
+  };
+  return commands;
+}
+
+const CommandInfo& CommandByMask(unsigned mask) {
+  for (const CommandInfo& c : AllCommands())
+    if (c.mask == mask) return c;
+  std::abort();
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return Status::NotFound("no such file");
+    return Status::IOError(std::strerror(errno));
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::optional<int> PrepareCommand(unsigned mask,
+                                  const std::vector<std::string>& args,
+                                  Settings* settings) {
+  const CommandInfo& info = CommandByMask(mask);
+  for (const std::string& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::printf(
+          "Usage: cfmigrate %s [--env-file FILE] [settings]\n\n%s.\n\n%s",
+          info.name, info.summary, SettingsHelp(mask).c_str());
+      std::printf("\nDefault env file: %s in the current directory.\n",
+                  info.env_file);
+      return 0;
+    }
+  }
+  SettingsInput input;
+  input.command = mask;
+  input.args = args;
+  input.default_env_file = info.env_file;
+  input.getenv = [](const char* name) { return std::getenv(name); };
+  input.read_file = ReadWholeFile;
+  input.export_env = [](const std::string& name, const std::string& value) {
+    setenv(name.c_str(), value.c_str(), 0);
+  };
+  Result<Settings> loaded = LoadSettings(input);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "cfmigrate %s: configuration error:\n", info.name);
+    std::string msg = loaded.status().message();
+    size_t pos = 0;
+    while (pos < msg.size()) {
+      size_t nl = msg.find('\n', pos);
+      std::fprintf(stderr, "  %s\n", msg.substr(pos, nl - pos).c_str());
+      pos = nl == std::string::npos ? msg.size() : nl + 1;
+    }
+    std::fprintf(stderr, "Run 'cfmigrate %s --help' for the settings.\n",
+                 info.name);
+    return 2;
+  }
+  *settings = std::move(*loaded);
+  return std::nullopt;
+}
+
+std::string StatePath(const Settings& settings, const std::string& name) {
+  const std::string& dir = settings.Get("STATE_DIR");
+  if (dir.empty() || dir == ".") return name;
+  return dir.back() == '/' ? dir + name : dir + "/" + name;
+}
+
+}  // namespace cfm

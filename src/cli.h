@@ -1,0 +1,40 @@
+// What every subcommand does first: answer --help, load and check settings.
+#ifndef CFMIGRATE_CLI_H_
+#define CFMIGRATE_CLI_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "settings.h"
+
+namespace cfm {
+
+struct CommandInfo {
+  const char* name;      // "migrate"
+  unsigned mask;         // CommandMask bit
+  const char* env_file;  // default env file, e.g. "migration.env"
+  const char* summary;   // one line for --help
+};
+
+// The subcommand table, in the order `cfmigrate --help` lists them.
+const std::vector<CommandInfo>& AllCommands();
+const CommandInfo& CommandByMask(unsigned mask);
+
+// Prints help and returns 0 when `args` hold --help or -h; loads settings
+// into `*settings` and returns nullopt when they are good; prints every
+// problem to stderr and returns 2 when they are not. Env-file AWS_* names
+// are exported to the process environment (without overriding it).
+std::optional<int> PrepareCommand(unsigned mask,
+                                  const std::vector<std::string>& args,
+                                  Settings* settings);
+
+// Reads a whole file; kNotFound when it does not exist.
+Result<std::string> ReadWholeFile(const std::string& path);
+
+// Joins STATE_DIR and a file name ("." keeps the name as is).
+std::string StatePath(const Settings& settings, const std::string& name);
+
+}  // namespace cfm
+
+#endif  // CFMIGRATE_CLI_H_

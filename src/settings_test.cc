@@ -1,0 +1,177 @@
+#include "settings.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace cfm {
+namespace {
+
+struct Fixture {
+  std::map<std::string, std::string> env;
+  std::map<std::string, std::string> files;
+  std::map<std::string, std::string> exported;
+
+  Result<Settings> Load(unsigned command, std::vector<std::string> args,
+                        std::string default_file = "migration.env") {
+    SettingsInput in;
+    in.command = command;
+    in.args = std::move(args);
+    in.default_env_file = default_file;
+    in.getenv = [this](const char* n) -> const char* {
+      auto it = env.find(n);
+      return it == env.end() ? nullptr : it->second.c_str();
+    };
+    in.read_file = [this](const std::string& p) -> Result<std::string> {
+      auto it = files.find(p);
+      if (it == files.end()) return Status::NotFound("no such file");
+      return it->second;
+    };
+    in.export_env = [this](const std::string& n, const std::string& v) {
+      exported[n] = v;
+    };
+    return LoadSettings(in);
+  }
+};
+
+TEST(SettingsTest, PrecedenceFlagEnvFileDefault) {
+  Fixture f;
+  f.files["migration.env"] =
+      "DESTINATION_BUCKET=from-file\nCONCURRENCY=10\nMAX_RETRIES=5\n";
+  f.env["CONCURRENCY"] = "20";
+  f.env["DESTINATION_BUCKET"] = "from-env";
+  auto s = f.Load(kMigrate, {"--destination-bucket", "from-flag"});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->Get("DESTINATION_BUCKET"), "from-flag");
+  EXPECT_EQ(s->Source("DESTINATION_BUCKET"), "flag --destination-bucket");
+  EXPECT_EQ(s->GetInt("CONCURRENCY"), 20);
+  EXPECT_EQ(s->Source("CONCURRENCY"), "environment");
+  EXPECT_EQ(s->GetInt("MAX_RETRIES"), 5);
+  EXPECT_EQ(s->Source("MAX_RETRIES"), "migration.env:3");
+  EXPECT_EQ(s->Get("DESTINATION_PREFIX"), "images/");
+  EXPECT_EQ(s->Source("DESTINATION_PREFIX"), "default");
+}
+
+TEST(SettingsTest, FlagWithEqualsAndBoolFlags) {
+  Fixture f;
+  auto s = f.Load(kMigrate, {"--destination-bucket=my-bucket",
+                             "--preserve-path-structure", "--dry-run"});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->Get("DESTINATION_BUCKET"), "my-bucket");
+  EXPECT_TRUE(s->GetBool("PRESERVE_PATH_STRUCTURE"));
+  EXPECT_TRUE(s->GetBool("DRY_RUN"));
+}
+
+TEST(SettingsTest, EnvFileSyntax) {
+  Fixture f;
+  f.files["migration.env"] =
+      "\xEF\xBB\xBF# comment\r\n\r\nexport DESTINATION_BUCKET=\"b-1\"\r\n"
+      "DESTINATION_PREFIX='x/ y/'\nLOG_LEVEL=debug # trailing\n";
+  auto s = f.Load(kMigrate, {});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->Get("DESTINATION_BUCKET"), "b-1");
+  EXPECT_EQ(s->Get("DESTINATION_PREFIX"), "x/ y/");
+  EXPECT_EQ(s->Get("LOG_LEVEL"), "debug");
+}
+
+TEST(SettingsTest, EnvFileProblemsNameFileAndLine) {
+  Fixture f;
+  f.files["my.env"] =
+      "DESTINATION_BUCKET=ok-bucket\nCONCURENCY=5\nthis is not a setting\n"
+      "DRY_RUN=true\n";
+  auto s = f.Load(kMigrate, {"--env-file", "my.env"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Status::Code::kInvalidArgument);
+  const std::string& m = s.status().message();
+  EXPECT_NE(m.find("my.env:2: unknown setting CONCURENCY"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("my.env:3: expected NAME=value"), std::string::npos) << m;
+  EXPECT_NE(m.find("my.env:4: DRY_RUN can only be given on the command line"),
+            std::string::npos)
+      << m;
+}
+
+TEST(SettingsTest, BadValuesAreReportedByNameAndSource) {
+  Fixture f;
+  f.env["CONCURRENCY"] = "lots";
+  auto s = f.Load(kMigrate,
+                  {"--destination-bucket", "My_Bucket", "--checksum", "sha1"});
+  ASSERT_FALSE(s.ok());
+  const std::string& m = s.status().message();
+  EXPECT_NE(m.find("CONCURRENCY='lots' (environment): expected a whole number"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(
+      m.find("DESTINATION_BUCKET='My_Bucket' (flag --destination-bucket)"),
+      std::string::npos)
+      << m;
+  EXPECT_NE(m.find("CHECKSUM='sha1'"), std::string::npos) << m;
+}
+
+TEST(SettingsTest, MissingRequiredAndMissingNamedFile) {
+  Fixture f;
+  auto s = f.Load(kMigrate, {"--env-file", "nope.env"});
+  ASSERT_FALSE(s.ok());
+  const std::string& m = s.status().message();
+  EXPECT_NE(m.find("env file nope.env: no such file"), std::string::npos) << m;
+  EXPECT_NE(m.find("DESTINATION_BUCKET is required"), std::string::npos) << m;
+}
+
+TEST(SettingsTest, UnknownFlagsAndFlagsOfOtherCommands) {
+  Fixture f;
+  auto s = f.Load(kMigrate, {"--destination-bucket", "abc", "--bogus", "1",
+                             "--api-base-url", "http://x/", "stray"});
+  ASSERT_FALSE(s.ok());
+  const std::string& m = s.status().message();
+  EXPECT_NE(m.find("unknown option --bogus"), std::string::npos) << m;
+  EXPECT_NE(m.find("--api-base-url does not apply"), std::string::npos) << m;
+  EXPECT_NE(m.find("unexpected argument 'stray'"), std::string::npos) << m;
+}
+
+TEST(SettingsTest, AwsNamesInEnvFileAreExportedUnlessSet) {
+  Fixture f;
+  f.files["migration.env"] =
+      "DESTINATION_BUCKET=abc\nAWS_ENDPOINT_URL=http://127.0.0.1:1\n"
+      "AWS_PROFILE=fromfile\n";
+  f.env["AWS_PROFILE"] = "fromenv";
+  auto s = f.Load(kMigrate, {});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(f.exported["AWS_ENDPOINT_URL"], "http://127.0.0.1:1");
+  EXPECT_EQ(f.exported.count("AWS_PROFILE"), 0u);
+}
+
+TEST(SettingsTest, SecretValuesAreNotEchoed) {
+  Fixture f;
+  // A token can be anything; force a failure elsewhere and check the token
+  // value is not in the message.
+  f.env["API_AUTH_TOKEN"] = "s3cr3t-token";
+  auto s = f.Load(kCollect, {"--api-base-url", "ftp://x"}, "collection.env");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message().find("s3cr3t"), std::string::npos);
+}
+
+TEST(SettingsTest, BucketNameRules) {
+  const SettingSpec* bucket = nullptr;
+  for (const SettingSpec& s : AllSettings())
+    if (std::string(s.name) == "DESTINATION_BUCKET") bucket = &s;
+  ASSERT_NE(bucket, nullptr);
+  EXPECT_EQ(CheckValue(*bucket, "my-bucket.images"), "");
+  EXPECT_NE(CheckValue(*bucket, "ab"), "");
+  EXPECT_NE(CheckValue(*bucket, "Upper"), "");
+  EXPECT_NE(CheckValue(*bucket, "a..b"), "");
+  EXPECT_NE(CheckValue(*bucket, "-ab"), "");
+  EXPECT_NE(CheckValue(*bucket, "192.168.1.1"), "");
+  EXPECT_NE(CheckValue(*bucket, "xn--abc"), "");
+}
+
+TEST(SettingsTest, NumberRanges) {
+  Fixture f;
+  auto s = f.Load(kMigrate, {"--destination-bucket", "abc", "--concurrency",
+                             "0", "--download-timeout", "2.5"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("CONCURRENCY='0'"), std::string::npos);
+  EXPECT_EQ(s.status().message().find("DOWNLOAD_TIMEOUT"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cfm
