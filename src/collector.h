@@ -101,7 +101,7 @@ class Collector {
   PageState state_;
   CollectStats stats_;
   int64_t urls_at_checkpoint_ = 0;
-  int64_t next_progress_ = 0;
+  int64_t next_progress_ = 1;  // in units of progress_every
   double started_ = 0;
   int64_t urls_at_start_ = 0;
   bool output_broken_ = false;

@@ -85,7 +85,6 @@ Result<Collector::Page> Collector::FetchPage(const std::string& url) {
     Result<Page> page = Attempt(url, &wait, &counts);
     if (page.ok()) return page;
     const Status& s = page.status();
-    if (IsFatal(s)) return s.WithContext("GET " + url);
     if (!counts) {
       double pause = wait >= 0 ? wait : options_.backoff_seconds;
       spdlog::warn("GET {}: {}; waiting {:.1f} s as asked (not a failure)", url,
@@ -94,6 +93,7 @@ Result<Collector::Page> Collector::FetchPage(const std::string& url) {
         return Status::Aborted("stopped by a signal");
       continue;
     }
+    if (IsFatal(s)) return s.WithContext("GET " + url);
     if (++failures > options_.max_retries)
       return s.WithContext("GET " + url + ": giving up after " +
                            std::to_string(failures) + " attempts");
