@@ -41,6 +41,9 @@ Status Collector::Run() {
   if (!paginator.ok()) return paginator.status();
   paginator_ = std::move(*paginator);
   if (Status s = Resume(); !s.ok()) return s;
+  // Sizing the set up front avoids holding old and new tables while growing.
+  if (options_.expected_total > 0)
+    seen_.Reserve(static_cast<size_t>(options_.expected_total));
   started_ = clock_->Now();
   urls_at_start_ = stats_.urls_written;
   while (!state_.done) {
