@@ -54,6 +54,7 @@ def main():
     p.add_argument("--items", type=int, default=1_000_000)
     p.add_argument("--per-page", type=int, default=10000)
     p.add_argument("--style", default="cursor")
+    p.add_argument("--expected-total", type=int, default=0)
     p.add_argument("--keep", action="store_true")
     args = p.parse_args()
     work = tempfile.mkdtemp(prefix="cfm-bench-collect-")
@@ -70,6 +71,7 @@ def main():
                "--api-rate-limit", "0",
                "--results-per-page", str(args.per_page),
                "--checkpoint-interval", "100000",
+               "--expected-total", str(args.expected_total),
                "--state-dir", work] + style_flags
         start = time.monotonic()
         proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)

@@ -129,11 +129,12 @@ int RunCollect(const std::vector<std::string>& args) {
                options.rate_limit, options.output_file);
   Status status = collector.Run();
   const CollectStats& st = collector.stats();
-  spdlog::info(
-      "{} URLs written, {} duplicates, {} invalid, {} items, {} "
-      "pages, {} requests this run",
-      st.urls_written, st.duplicates, st.invalid, st.items, st.pages,
-      st.requests);
+  if (status.code() != Status::Code::kInvalidArgument)
+    spdlog::info(
+        "{} URLs written, {} duplicates, {} invalid, {} items, {} "
+        "pages, {} requests this run",
+        st.urls_written, st.duplicates, st.invalid, st.items, st.pages,
+        st.requests);
   if (status.ok()) {
     CompareWithTotal(st, options.expected_total);
     spdlog::info("collection complete: {}", options.output_file);

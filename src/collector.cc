@@ -72,8 +72,11 @@ Status Collector::Resume() {
         "); delete it to start over");
   if (Status s = out_.Open(options_.output_file, c->output_bytes); !s.ok())
     return s;
-  if (Status s = RebuildSeen(c->output_bytes); !s.ok()) return s;
-  if (static_cast<int64_t>(seen_.size()) != c->urls_written)
+  // A finished collection needs no duplicate set: nothing will be added.
+  if (Status s = c->state.done ? Status::OK() : RebuildSeen(c->output_bytes);
+      !s.ok())
+    return s;
+  if (!c->state.done && static_cast<int64_t>(seen_.size()) != c->urls_written)
     return Status::Corruption(options_.output_file + " holds " +
                               std::to_string(seen_.size()) +
                               " distinct URLs, the checkpoint says " +
@@ -107,14 +110,20 @@ Status Collector::RebuildSeen(int64_t length) {
                static_cast<size_t>(std::min<int64_t>(left, buf.size())));
     if (n <= 0) break;
     left -= n;
-    for (ssize_t i = 0; i < n; ++i) {
-      if (buf[i] != '\n') {
-        line += buf[i];
-        continue;
+    // Lines are inserted straight from the buffer; only one that spans two
+    // reads is copied.
+    std::string_view chunk(buf.data(), static_cast<size_t>(n));
+    for (size_t nl; (nl = chunk.find('\n')) != std::string_view::npos;) {
+      if (line.empty()) {
+        seen_.Insert(chunk.substr(0, nl));
+      } else {
+        line.append(chunk.substr(0, nl));
+        seen_.Insert(line);
+        line.clear();
       }
-      seen_.Insert(line);
-      line.clear();
+      chunk.remove_prefix(nl + 1);
     }
+    line.append(chunk);
   }
   ::close(fd);
   if (left > 0 || !line.empty())
