@@ -169,6 +169,34 @@ class PaginationAndAuthTest(CollectTestBase):
         self.assertEqual(len(self.api.request_times()), before)
 
 
+class EnvFileTest(CollectTestBase):
+    def test_collection_env_in_working_directory_is_read(self):
+        self.start_api(style="next_url", auth="header", items=450,
+                       urls_per_item=2)
+        with open(os.path.join(self.dir, "collection.env"), "w") as f:
+            f.write("# the API\n"
+                    "API_BASE_URL=%s\n"
+                    "API_AUTH_STYLE=header\n"
+                    "API_AUTH_TOKEN=secret-token\n"
+                    "API_PAGINATION=next_url\n"
+                    "API_ITEMS_PATH=items\n"
+                    "API_URL_FIELD=images[].url\n"
+                    "API_NEXT_URL_PATH=links.next\n"
+                    "API_RATE_LIMIT=0\n"
+                    "RESULTS_PER_PAGE=200\n" % self.api.base_url)
+        proc = self.run_collect([])
+        self.assertCollected(proc)
+        self.assertEqual(len(self.api.request_times()), 3)
+
+    def test_help_lists_the_settings(self):
+        self.start_api()
+        proc = self.run_collect(["--help"])
+        self.assertEqual(proc.returncode, 0)
+        for name in ("--api-pagination", "--api-url-field",
+                     "--checkpoint-interval"):
+            self.assertIn(name, proc.stdout)
+
+
 class FaultsTest(CollectTestBase):
     def test_throttling_500s_and_invalid_json_are_survived(self):
         date = time.strftime("%a, %d %b %Y %H:%M:%S GMT",
