@@ -162,11 +162,13 @@ class Run:
             return []
         with open(path, "rb") as f:
             data = f.read().decode("utf-8", "surrogateescape")
-        return [line for line in data.split("\n") if line]
+        lines = data.split("\n")
+        # The last element is "" after a final newline, else a torn line.
+        return [line for line in lines[:-1] if line]
 
     def completed(self):
-        """[(url, key, bytes, checksum)] in file order (torn last line kept
-        out only if it has fewer than 4 fields)."""
+        """[(url, key, bytes, checksum)] in file order; a torn last line
+        (no newline yet) is left out, as the engine itself does."""
         rows = []
         for line in self._lines("completed.txt"):
             f = line.split("\t")
@@ -258,17 +260,23 @@ class MigrateTestCase(unittest.TestCase):
         })
         return env
 
+    # Flags every run gets unless the test passes its own value in `extra`.
+    default_flags = {"--concurrency": "16", "--max-retries": "3",
+                     "--download-timeout": "5", "--upload-timeout": "10",
+                     "--log-level": "INFO"}
+
     def args(self, urls_file, extra=(), bucket=None, state_dir=None):
-        return [BIN, "migrate",
+        flags = dict(self.default_flags)
+        for token in extra:
+            flags.pop(token, None)
+        argv = [BIN, "migrate",
                 "--source-urls-file", urls_file,
                 "--destination-bucket", bucket or self.bucket,
                 "--source-url-prefix", self.origin.base_url(),
-                "--state-dir", state_dir or self.state_dir,
-                "--concurrency", "16",
-                "--max-retries", "3",
-                "--download-timeout", "5",
-                "--upload-timeout", "10",
-                "--log-level", "INFO", *extra]
+                "--state-dir", state_dir or self.state_dir]
+        for name, value in flags.items():
+            argv += [name, value]
+        return argv + list(extra)
 
     def migrate(self, urls=None, extra=(), urls_file=None, timeout=120,
                 endpoint=None, bucket=None, state_dir=None):

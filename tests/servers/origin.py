@@ -12,6 +12,9 @@ Per-path faults (a dict given to add()/set_fault() or in a JSON rules file):
   {"short": true}                        fewer bytes than Content-Length, close
   {"stall": 10, "after_bytes": 100}     send that much, then hang 10 s, close
   {"corrupt": true, "times": 1}         bytes differ from the MD5 ETag
+  {"stall_headers": 10}                  hang before sending anything
+Origin.latency (seconds) delays every response, to make runs last long
+enough for the kill/interrupt tests.
 "times" omitted means every request. Object options for add(): etag="md5"
 (default), "multipart" ("<md5>-2"), "weak" (W/"<md5>"), "none", or any other
 string used verbatim.
@@ -56,6 +59,7 @@ class Origin:
 
     def __init__(self, host="127.0.0.1", port=0, pop="SEA19-C1"):
         self.host, self.port, self.pop = host, port, pop
+        self.latency = 0.0  # seconds every response waits before headers
         self._objects, self._faults = {}, {}
         self._hits, self._gets, self._heads, self._ranges = {}, {}, {}, {}
         self._fault_uses = {}
@@ -208,6 +212,8 @@ class _Handler(BaseHTTPRequestHandler):
         rng = self.headers.get("Range")
         path, obj, fault = self.origin._lookup(self.path, self.command, bool(rng))
         fault = fault or {}
+        if self.origin.latency:
+            time.sleep(self.origin.latency)
         if fault.get("stall_headers"):
             return self._stall(fault["stall_headers"])
         if "status" in fault:
