@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,18 +25,13 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+from servers.moto import MotoS3  # noqa: E402
 from servers.origin import Origin  # noqa: E402
 from servers.s3_proxy import S3Proxy  # noqa: E402
 
 BIN = os.path.abspath(os.environ.get(
     "CFMIGRATE_BIN", os.path.join(HERE, "..", "build", "cfmigrate")))
 REGION = "us-west-2"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _post(url, body):
@@ -48,64 +42,35 @@ def _post(url, body):
 
 
 class MotoServer:
-    """moto_server in its own process group with SigV4 checking switched on."""
+    """servers.moto.MotoS3 (helper "s3": moto_server enforcing SigV4 for an
+    IAM user with s3:*) plus what the migrate tests need on top: buckets made
+    after start, auth switched off for reading back, {key: bytes} dumps."""
 
     def __init__(self):
-        self.port = free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.proc = None
+        self._moto = None
+        self.port = self.endpoint = None
         self.access_key = self.secret_key = None
 
     def start(self):
-        log = open(os.path.join(tempfile.gettempdir(),
-                                f"moto-{self.port}.log"), "wb")
-        self.proc = subprocess.Popen(
-            ["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(self.endpoint + "/moto-api/data.json",
-                                       timeout=2).read()
-                break
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto_server did not start")
-                time.sleep(0.1)
-        self._create_user()
-        self.set_auth(True)
+        self._moto = MotoS3.start()
+        self.port, self.endpoint = self._moto.port, self._moto.endpoint
+        self.access_key = self._moto.user.access_key
+        self.secret_key = self._moto.user.secret_key
         return self
-
-    def _create_user(self):
-        iam = self._client("iam", "test", "test")
-        iam.create_user(UserName="migrator")
-        iam.put_user_policy(UserName="migrator", PolicyName="s3-all",
-                            PolicyDocument=json.dumps({
-                                "Version": "2012-10-17",
-                                "Statement": [{"Effect": "Allow",
-                                               "Action": "s3:*",
-                                               "Resource": "*"}]}))
-        key = iam.create_access_key(UserName="migrator")["AccessKey"]
-        self.access_key = key["AccessKeyId"]
-        self.secret_key = key["SecretAccessKey"]
 
     def set_auth(self, on):
         """on: every request must be signed; off: moto checks nothing."""
         _post(self.endpoint + "/moto-api/reset-auth", b"0" if on else b"inf")
 
-    def _client(self, service, key=None, secret=None):
+    def s3(self):
         import boto3
         from botocore.config import Config
         return boto3.client(
-            service, endpoint_url=self.endpoint, region_name=REGION,
-            aws_access_key_id=key or self.access_key,
-            aws_secret_access_key=secret or self.secret_key,
+            "s3", endpoint_url=self.endpoint, region_name=REGION,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
             config=Config(s3={"addressing_style": "path"},
                           retries={"max_attempts": 1}))
-
-    def s3(self):
-        return self._client("s3")
 
     def create_bucket(self, name):
         self.s3().create_bucket(
@@ -128,6 +93,20 @@ class MotoServer:
         finally:
             self.set_auth(True)
 
+    def listing(self, bucket, prefix=""):
+        """{key: (size, etag without quotes)} from ListObjectsV2 only; for
+        single-part objects moto's ETag is the MD5 of the stored bytes."""
+        self.set_auth(False)
+        try:
+            out = {}
+            for page in self.s3().get_paginator("list_objects_v2").paginate(
+                    Bucket=bucket, Prefix=prefix):
+                for obj in page.get("Contents", []):
+                    out[obj["Key"]] = (obj["Size"], obj["ETag"].strip('"'))
+            return out
+        finally:
+            self.set_auth(True)
+
     def head(self, bucket, key):
         self.set_auth(False)
         try:
@@ -136,13 +115,8 @@ class MotoServer:
             self.set_auth(True)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        if self._moto is not None:
+            self._moto.stop()
 
 
 class Run:
