@@ -70,7 +70,7 @@ class MotoServer:
             aws_access_key_id=self.access_key,
             aws_secret_access_key=self.secret_key,
             config=Config(s3={"addressing_style": "path"},
-                          retries={"max_attempts": 1}))
+                          retries={"total_max_attempts": 1}))
 
     def create_bucket(self, name):
         self.s3().create_bucket(
