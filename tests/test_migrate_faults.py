@@ -11,9 +11,11 @@ from migrate_rig import MigrateTestCase, flat_key
 RETRIES = 3
 ATTEMPTS = RETRIES + 1
 
-# name: (fault, expected outcome, expected GETs at the origin or None).
+# name: (fault, expected outcome, expected GETs at the origin).
 # Outcome "ok" means the object must arrive intact; otherwise the tuple of
-# accepted reason prefixes in failed_transfers.txt.
+# accepted reason prefixes in failed_transfers.txt. When the expected GETs
+# are ATTEMPTS the reason must also end with " after ATTEMPTS attempts";
+# when 1, it must not mention attempts.
 ORIGIN_FAULTS = {
     "503-twice": ({"status": 503, "times": 2}, "ok", 3),
     "500-once": ({"status": 500, "times": 1}, "ok", 2),
@@ -21,30 +23,23 @@ ORIGIN_FAULTS = {
     "504-once": ({"status": 504, "times": 1}, "ok", 2),
     "429-retry-after": ({"status": 429, "times": 1, "retry_after": 1},
                         "ok", 2),
-    "503-always": ({"status": 503},
-                   (f"http 503 after {ATTEMPTS} attempts",), ATTEMPTS),
-    "429-always": ({"status": 429, "retry_after": 1},
-                   (f"http 429 after {ATTEMPTS} attempts",), ATTEMPTS),
+    "503-always": ({"status": 503}, ("http 503",), ATTEMPTS),
+    "429-always": ({"status": 429, "retry_after": 1}, ("http 429",),
+                   ATTEMPTS),
     "404": ({"status": 404}, ("http 404",), 1),
     "410": ({"status": 410}, ("http 410",), 1),
     "403": ({"status": 403}, ("http 403",), 1),
     "reset-once": ({"reset": True, "times": 1}, "ok", 2),
-    "reset-always": ({"reset": True},
-                     (f"connection error after {ATTEMPTS} attempts",
-                      f"truncated body after {ATTEMPTS} attempts"), ATTEMPTS),
-    "short-once": ({"short": True, "times": 1}, "ok", 2),
-    "short-always": ({"short": True},
-                     (f"truncated body after {ATTEMPTS} attempts",),
+    "reset-always": ({"reset": True}, ("connection error", "truncated body"),
                      ATTEMPTS),
+    "short-once": ({"short": True, "times": 1}, "ok", 2),
+    "short-always": ({"short": True}, ("truncated body",), ATTEMPTS),
     "stall-once": ({"stall": 8, "times": 1}, "ok", 2),
-    "stall-always": ({"stall": 8},
-                     (f"timeout after {ATTEMPTS} attempts",), ATTEMPTS),
-    "stall-headers": ({"stall_headers": 8},
-                      (f"timeout after {ATTEMPTS} attempts",), ATTEMPTS),
+    "stall-always": ({"stall": 8}, ("timeout",), ATTEMPTS),
+    "stall-headers": ({"stall_headers": 8}, ("timeout",), ATTEMPTS),
     "corrupt-once": ({"corrupt": True, "times": 1}, "ok", 2),
     "corrupt-always": ({"corrupt": True},
-                       (f"s3 BadDigest after {ATTEMPTS} attempts",
-                        f"checksum mismatch after {ATTEMPTS} attempts"),
+                       ("s3 BadDigest", "checksum mismatch"),
                        ATTEMPTS),
 }
 
@@ -83,8 +78,14 @@ class OriginFaultTest(MigrateTestCase):
                 else:
                     self.assertNotIn(key, objects, name)
                     self.assertIn(url, failed, name)
-                    self.assertTrue(failed[url].startswith(outcome),
-                                    f"{name}: {failed[url]!r} not {outcome}")
+                    reason = failed[url]
+                    self.assertTrue(reason.startswith(outcome),
+                                    f"{name}: {reason!r} not {outcome}")
+                    if gets == ATTEMPTS:
+                        self.assertTrue(reason.endswith(
+                            f" after {ATTEMPTS} attempts"), reason)
+                    else:
+                        self.assertNotIn("attempts", reason)
                 self.assertEqual(self.origin.get_hits(path), gets, name)
         for p, body in images.items():
             self.assertEqual(objects[flat_key(p)], body, p)
@@ -152,9 +153,9 @@ class S3FaultTest(MigrateTestCase):
         self.assertEqual(run.code, 1, run)
         self.assert_exactly_one_outcome(run, urls)
         reason = run.failed()[self.origin.url(victim)]
-        self.assertTrue(
-            reason.startswith(f"s3 SlowDown after {ATTEMPTS} attempts"),
-            reason)
+        self.assertTrue(reason.startswith("s3 SlowDown"), reason)
+        self.assertTrue(reason.endswith(f" after {ATTEMPTS} attempts"),
+                        reason)
         self.assertEqual(len(self.bucket_objects()), len(images) - 1)
 
     def test_upload_stall_times_out_then_succeeds(self):
