@@ -135,6 +135,14 @@ class HappyPathTest(MigrateTestCase):
                 self.assertIn("x-amz-checksum-crc32c", rec["headers"], rec)
                 self.assertNotIn("content-md5", rec["headers"], rec)
 
+    def test_checksum_md5_forced_on_weak_etag_source(self):
+        path = f"/{self.unique('md5')}/x.jpg"
+        body = self.origin.add(path, etag="weak")
+        run = self.migrate([self.origin.url(path)], ["--checksum", "md5"])
+        self.assertEqual(run.code, 0, run)
+        (put,) = [r for r in self.proxy.records if r["method"] == "PUT"]
+        self.assertEqual(put["headers"].get("content-md5"), md5_b64(body))
+
     def test_checksum_none_and_empty_acl_send_no_headers(self):
         path = f"/{self.unique('plain')}/x.jpg"
         body = self.origin.add(path)

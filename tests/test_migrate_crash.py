@@ -147,6 +147,36 @@ class CrashTest(MigrateTestCase):
     def test_sigterm_exits_130_with_state_then_resumes(self):
         self._interrupt_then_resume(signal.SIGTERM, 400, 100)
 
+    def test_torn_last_line_is_ignored_and_not_glued_to(self):
+        # A power loss can leave completed.txt ending mid-line.
+        images, urls_file = self._make_set(10, "torn")
+        first = self.migrate(urls_file=urls_file)
+        self.assertEqual(first.code, 0, first)
+        path = os.path.join(self.state_dir, "completed.txt")
+        with open(path, "rb") as f:
+            data = f.read()
+        torn_url = data[:-1].rsplit(b"\n", 1)[-1].split(b"\t")[0].decode()
+        with open(path, "wb") as f:
+            f.write(data[:-6])
+        self.proxy.reset()
+        second = self.migrate(urls_file=urls_file)
+        self.assertEqual(second.code, 0, second)
+        self.assertEqual(self.proxy.count("PUT"), 1)
+        self.assertEqual(self._puts_since_reset(),
+                         {flat_key(p) for p in images
+                          if self.origin.url(p) == torn_url})
+        with open(path, "rb") as f:
+            lines = f.read().decode().split("\n")
+        self.assertEqual(lines[-1], "", "completed.txt must end in newline")
+        whole = [l for l in lines[:-1] if l.count("\t") == 3]
+        self.assertEqual(len({l.split("\t")[0] for l in whole}), 10,
+                         f"a record was glued to the torn line: {lines}")
+        self.proxy.reset()
+        third = self.migrate(urls_file=urls_file)
+        self.assertEqual(third.code, 0, third)
+        self.assertEqual(self.proxy.count("PUT"), 0)
+        self._assert_bucket_is_origin(images)
+
     def test_second_sigint_aborts_hung_transfers(self):
         top = self.unique("hung")
         paths = [f"/{top}/h{i}.jpg" for i in range(4)]
