@@ -12,6 +12,8 @@
 
 #include "aws_credentials.h"
 #include "concurrency.h"
+#include "retry_policy.h"
+#include "s3_error.h"
 #include "s3_request.h"
 #include "status.h"
 
@@ -28,8 +30,8 @@ enum class ChecksumMode { kAuto, kMd5, kCrc32c, kNone };
 struct Job {
   std::string url;
   std::string key;
-  int attempts = 0;  // attempts started so far (a GET+PUT, or a PUT alone)
-  int64_t due_ms = 0;                 // when a waiting retry may start
+  int attempts = 0;    // attempts started so far (a GET+PUT, or a PUT alone)
+  int64_t due_ms = 0;  // when a waiting retry may start
   bool refreshed_credentials = false;  // ExpiredToken refresh used up
   // Filled by the download; `downloaded` means the body is complete and
   // verified, so a retry redoes only the PUT.
@@ -38,7 +40,7 @@ struct Job {
   std::string etag;  // the source's, as sent (quotes included)
   int64_t content_length = -1;
   bool downloaded = false;
-  bool too_large = false;  // over the multipart threshold
+  bool too_large = false;   // over the multipart threshold
   std::string etag_record;  // the checksum field of completed.txt
 };
 
@@ -92,6 +94,14 @@ struct Integrity {
 // always computes CRC32C, kNone sends nothing.
 Result<Integrity> ComputeIntegrity(ChecksumMode mode, const std::string& etag,
                                    std::string_view body);
+
+// Decides what an S3 error means for `job`, in one place for the loops and
+// the large-object pool: sets `*error` to the reason to record ("s3
+// SlowDown", "timeout", ...) and `*retry_after_ms`; lowers the concurrency
+// limit on throttling; refreshes credentials once on ExpiredToken; asks the
+// sink to stop the run on errors that mean the run is misconfigured.
+Verdict JudgeS3Error(MigrateContext* ctx, const S3Error& err, Job* job,
+                     std::string* error, long* retry_after_ms);
 
 // The hex MD5 in a plain-MD5 ETag ("\"<32 hex>\""), or "".
 std::string PlainMd5FromEtag(std::string_view etag);
