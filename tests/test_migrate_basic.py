@@ -191,6 +191,18 @@ class SpecialNamesTest(MigrateTestCase):
         self.assertEqual(self.bucket_objects(), expected)
         self.assertEqual({r[1] for r in run.completed()}, set(expected))
 
+    def test_plus_and_bang_are_literal(self):
+        top = self.unique("plus")
+        paths = [f"/{top}/a+b.jpg", f"/{top}/c!d.jpg"]
+        images = self.add_images(paths)
+        raw_plus = self.origin.base_url() + f"{top}/raw+plus.jpg"
+        images[f"/{top}/raw+plus.jpg"] = self.origin.add(
+            f"/{top}/raw+plus.jpg")
+        run = self.migrate([self.origin.url(p) for p in paths] + [raw_plus])
+        self.assertEqual(run.code, 0, run)
+        self.assertEqual(self.bucket_objects(),
+                         {flat_key(p): b for p, b in images.items()})
+
     def test_flattened_encoded_names(self):
         top = self.unique("flatnames")
         paths = [f"/{top}/d 1/café au lait.jpg", f"/{top}/d2/%41literal.jpg"]
@@ -243,6 +255,18 @@ class InputTest(MigrateTestCase):
         self.assertEqual(report["malformed"], len(bad))
         self.assertEqual(report["succeeded"], 3)
         self.assertEqual(report["exit_code"], 1)
+
+    def test_empty_input_is_not_an_error(self):
+        run = self.migrate(urls_file=self.write_urls(None, raw=b"\n \r\n"))
+        self.assertEqual(run.code, 0, run)
+        self.assertEqual(run.report()["total"], 0)
+        self.assertEqual(self.proxy.count("PUT"), 0)
+
+    def test_missing_input_file_is_a_config_error(self):
+        run = self.migrate(urls_file=os.path.join(self.state_dir, "nope.txt"))
+        self.assertEqual(run.code, 2, run)
+        self.assertIn("nope.txt", run.output)
+        self.assertEqual(self.proxy.count(), 0)
 
     def test_key_collisions_stop_before_any_upload(self):
         top = self.unique("collide")

@@ -158,6 +158,32 @@ class S3FaultTest(MigrateTestCase):
                         reason)
         self.assertEqual(len(self.bucket_objects()), len(images) - 1)
 
+    def test_permanent_s3_error_on_one_key_is_not_retried(self):
+        images = self._images(30, "perm")
+        victim = next(iter(images))
+        self.proxy.set_rules([{"code": "InvalidRequest", "status": 400,
+                               "key_regex": flat_key(victim) + "$"}])
+        urls = [self.origin.url(p) for p in images]
+        run = self.migrate(urls)
+        self.assertEqual(run.code, 1, run)
+        self.assert_exactly_one_outcome(run, urls)
+        reason = run.failed()[self.origin.url(victim)]
+        self.assertTrue(reason.startswith("s3 InvalidRequest"), reason)
+        self.assertNotIn("attempts", reason)
+        self.assertEqual(sum(1 for r in self.proxy.records
+                             if r["method"] == "PUT"
+                             and r["key"].endswith(flat_key(victim))), 1)
+        self.assertEqual(len(self.bucket_objects()), len(images) - 1)
+
+    def test_every_upload_failing_the_same_way_stops_the_run(self):
+        images = self._images(400, "samefail")
+        self.proxy.set_rules([{"code": "InvalidRequest", "status": 400}])
+        run = self.migrate([self.origin.url(p) for p in images], timeout=60)
+        self.assertEqual(run.code, 2, run)
+        self.assertLess(self.proxy.count("PUT"), 100)
+        self.assertLess(len(run.failed()), 100)
+        self.assertIn("InvalidRequest", run.output)
+
     def test_upload_stall_times_out_then_succeeds(self):
         images = self._images(3, "putstall")
         self.proxy.set_rules([{"stall": 8, "first_per_key": 1}])
