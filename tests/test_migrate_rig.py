@@ -175,6 +175,39 @@ class ProxyTest(unittest.TestCase):
             lambda: bad.put_object(Bucket="rig-bucket", Key="images/z.jpg",
                                    Body=b"z")), "SignatureDoesNotMatch")
 
+    def test_sigv4_oracle_agrees_with_botocore(self):
+        import boto3
+        from botocore.config import Config
+        self.moto.set_auth(False)
+        self.addCleanup(self.moto.set_auth, True)
+        oracle = S3Proxy(self.moto.port, verify_sigv4={
+            self.moto.access_key: self.moto.secret_key}).start()
+        self.addCleanup(oracle.stop)
+
+        def client(secret):
+            return boto3.client(
+                "s3", endpoint_url=oracle.endpoint(), region_name="us-west-2",
+                aws_access_key_id=self.moto.access_key,
+                aws_secret_access_key=secret,
+                config=Config(s3={"addressing_style": "path"},
+                              retries={"total_max_attempts": 1}))
+        good = client(self.moto.secret_key)
+        for key in ["images/café.jpg", "images/日本 語.jpg", "images/a+b!.jpg",
+                    "images/100%.jpg", "images/a=b&c'(1).jpg"]:
+            good.put_object(Bucket="rig-bucket", Key=key, Body=b"x")
+        good.list_objects_v2(Bucket="rig-bucket", Prefix="images/")
+        self.assertEqual(oracle.signature_failures, [])
+        self.assertEqual(self.error_code(lambda: client("x").put_object(
+            Bucket="rig-bucket", Key="images/w.jpg", Body=b"x")),
+            "SignatureDoesNotMatch")
+
+        def tamper(request, **_):
+            request.headers["X-Amz-Content-SHA256"] = "0" * 64
+        good.meta.events.register("before-send.s3.PutObject", tamper)
+        self.assertEqual(self.error_code(lambda: good.put_object(
+            Bucket="rig-bucket", Key="images/t.jpg", Body=b"x")),
+            "XAmzContentSHA256Mismatch")
+
     def test_stats_endpoint(self):
         with urllib.request.urlopen(self.proxy.endpoint() + "/__proxy/stats",
                                     timeout=5) as r:

@@ -17,11 +17,19 @@ Fault rules (constructor `rules=`, set_rules(), or PUT /__proxy/rules JSON):
 Optional per rule: "methods" (default ["PUT"]; [] means all),
 "key_regex" (re.search on the decoded path). The first matching rule wins.
 
+Signature check (optional, `verify_sigv4={access_key: secret}`): every
+request's SigV4 Authorization header is recomputed the way S3 does it (path
+decoded then UriEncoded once, query sorted, signed headers trimmed) and a
+mismatch is answered 403 SignatureDoesNotMatch; a payload whose SHA-256 is
+not the signed x-amz-content-sha256 gets 400 XAmzContentSHA256Mismatch. This
+is an independent oracle for keys moto mis-verifies (non-ASCII, '+', '!').
+
 Counters: count(method), records (one dict per request: method, path, query,
 status, headers of interest), faults_injected, digest_failures.
 """
 import base64
 import hashlib
+import hmac
 import http.client
 import json
 import re
@@ -65,6 +73,60 @@ def md5_b64(data):
     return base64.b64encode(hashlib.md5(data).digest()).decode()
 
 
+def _uri_encode(text, keep_slash):
+    safe = "-_.~" + ("/" if keep_slash else "")
+    return urllib.parse.quote(text, safe=safe)
+
+
+def canonical_query(query):
+    pairs = []
+    for part in query.split("&") if query else []:
+        name, _, value = part.partition("=")
+        pairs.append((_uri_encode(urllib.parse.unquote(name), False),
+                      _uri_encode(urllib.parse.unquote(value), False)))
+    return "&".join(f"{n}={v}" for n, v in sorted(pairs))
+
+
+def sigv4_problem(method, raw_path, query, headers, body, secrets):
+    """None when the request's SigV4 signature and payload hash are right,
+    else (http status, S3 error code, message)."""
+    auth = headers.get("Authorization", "")
+    m = re.match(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/"
+                 r"([^/]+)/aws4_request, ?SignedHeaders=([^,]+), ?"
+                 r"Signature=([0-9a-f]{64})$", auth.strip())
+    if not m:
+        return 403, "AccessDenied", "missing or malformed Authorization"
+    key_id, day, region, service, signed, signature = m.groups()
+    if key_id not in secrets:
+        return 403, "InvalidAccessKeyId", key_id
+    payload = headers.get("x-amz-content-sha256", "")
+    if not payload:
+        return 400, "InvalidRequest", "missing x-amz-content-sha256"
+    if (payload != "UNSIGNED-PAYLOAD" and not payload.startswith("STREAMING")
+            and payload != hashlib.sha256(body).hexdigest()):
+        return 400, "XAmzContentSHA256Mismatch", payload
+    names = signed.split(";")
+    canon_headers = ""
+    for name in names:
+        value = headers.get(name)
+        if value is None:
+            return 403, "SignatureDoesNotMatch", f"signed {name} missing"
+        canon_headers += f"{name}:{' '.join(value.split())}\n"
+    path = _uri_encode(urllib.parse.unquote(raw_path), True)
+    creq = "\n".join([method, path, canonical_query(query), canon_headers,
+                      signed, payload])
+    scope = f"{day}/{region}/{service}/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", headers.get("x-amz-date", ""),
+                         scope, hashlib.sha256(creq.encode()).hexdigest()])
+    k = ("AWS4" + secrets[key_id]).encode()
+    for part in (day, region, service, "aws4_request"):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    expected = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature):
+        return 403, "SignatureDoesNotMatch", creq.replace("\n", "\\n")
+    return None
+
+
 _HOP = {"connection", "keep-alive", "transfer-encoding", "expect",
         "proxy-connection", "te", "upgrade", "content-length"}
 _RECORDED = ("content-md5", "x-amz-checksum-crc32c", "x-amz-acl",
@@ -93,8 +155,9 @@ class S3Proxy:
     """start() binds 127.0.0.1 on a free port and forwards to `upstream`."""
 
     def __init__(self, upstream_port, upstream_host="127.0.0.1", rules=None,
-                 host="127.0.0.1", port=0):
+                 host="127.0.0.1", port=0, verify_sigv4=None):
         self.upstream = (upstream_host, upstream_port)
+        self.verify_sigv4 = verify_sigv4  # {access key id: secret} or None
         self.host, self.port = host, port
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -109,6 +172,7 @@ class S3Proxy:
             self.records = []
             self.faults_injected = 0
             self.digest_failures = 0
+            self.signature_failures = []
 
     def set_rules(self, rules):
         with self._lock:
@@ -242,6 +306,16 @@ class _Handler(BaseHTTPRequestHandler):
                                           self.headers)
         if fault is not None:
             return self._fault(fault, record, path)
+        if self.proxy.verify_sigv4 is not None:
+            problem = sigv4_problem(self.command, path, query, self.headers,
+                                    body, self.proxy.verify_sigv4)
+            if problem is not None:
+                status, code, message = problem
+                record["status"] = status
+                with self.proxy._lock:
+                    self.proxy.signature_failures.append((code, message))
+                return self._reply(status, error_xml(code, message, path),
+                                   {"Content-Type": "application/xml"})
         if self.command == "PUT":
             bad = self._check_digests(body, path)
             if bad is not None:
