@@ -4,6 +4,7 @@ collisions, dry run, re-runs, integrity headers, multipart."""
 import base64
 import hashlib
 import os
+import re
 import shutil
 import unittest
 
@@ -315,6 +316,28 @@ class InputTest(MigrateTestCase):
         touched = sum(self.origin.hits(p) for p in paths)
         self.assertEqual(touched, 5)
         self.assertEqual(sum(self.origin.get_hits(p) for p in paths), 0)
+
+
+class ProgressTest(MigrateTestCase):
+
+    def test_progress_line_every_thousand_files_on_console_and_log(self):
+        top = self.unique("progress")
+        paths = [f"/{top}/p{i}.jpg" for i in range(1100)]
+        for p in paths:
+            self.origin.add(p, size=200)
+        run = self.migrate([self.origin.url(p) for p in paths],
+                           ["--concurrency", "32"])
+        self.assertEqual(run.code, 0, run)
+        line = re.compile(r"progress (\d+)/1100 \((\d+\.\d)%\)")
+        found = line.search(run.output)
+        self.assertIsNotNone(found, run)
+        self.assertGreaterEqual(int(found.group(1)), 1000)
+        for word in ("files/s", "MB/s", "ETA", "failed"):
+            self.assertIn(word, run.output)
+        with open(os.path.join(self.state_dir, "migration.log")) as f:
+            log = f.read()
+        self.assertRegex(log, line)
+        self.assertIn("summary", log)
 
 
 class RerunTest(MigrateTestCase):
