@@ -1,0 +1,227 @@
+#include "key_mapper.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+#include "fingerprint.h"
+#include "url_list.h"
+
+namespace cfm {
+namespace {
+
+Status Malformed(std::string_view why) {
+  return Status::InvalidArgument("malformed url: " + std::string(why));
+}
+
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool PercentDecode(std::string_view in, std::string* out) {
+  out->clear();
+  out->reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out->push_back(in[i]);
+      continue;
+    }
+    int hi = i + 1 < in.size() ? HexValue(in[i + 1]) : -1;
+    int lo = i + 2 < in.size() ? HexValue(in[i + 2]) : -1;
+    if (hi < 0 || lo < 0) return false;
+    out->push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return true;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80         ? 1
+                 : (c >> 5) == 6  ? 2
+                 : (c >> 4) == 14 ? 3
+                 : (c >> 3) == 30 ? 4
+                                  : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+    for (size_t k = 1; k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc >> 6) != 2) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+// Checks the decoded part of the key after destination_prefix.
+Status CheckDecoded(std::string_view rel) {
+  if (rel.empty() || rel.back() == '/') return Malformed("no file name");
+  for (char c : rel) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) return Malformed("control character in path");
+  }
+  size_t start = 0;
+  while (start <= rel.size()) {
+    size_t end = rel.find('/', start);
+    if (end == std::string_view::npos) end = rel.size();
+    std::string_view seg = rel.substr(start, end - start);
+    if (seg == "." || seg == "..") return Malformed("'.' or '..' in path");
+    start = end + 1;
+  }
+  if (!IsValidUtf8(rel)) return Malformed("path is not valid UTF-8");
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::string> MapUrlToKey(std::string_view url,
+                                const KeyMappingOptions& options) {
+  size_t scheme_len = StartsWithNoCase(url, "https://")  ? 8
+                      : StartsWithNoCase(url, "http://") ? 7
+                                                         : 0;
+  if (scheme_len == 0) return Malformed("not an http(s) URL");
+  if (url.substr(0, options.url_prefix.size()) != options.url_prefix) {
+    return Malformed("outside SOURCE_URL_PREFIX " + options.url_prefix);
+  }
+  size_t path_start = url.find_first_of("/?#", scheme_len);
+  if (path_start == scheme_len) return Malformed("no host");
+  if (path_start == std::string_view::npos || url[path_start] != '/') {
+    return Malformed("no file name");
+  }
+  size_t path_end = url.find_first_of("?#", path_start);
+  if (path_end == std::string_view::npos) path_end = url.size();
+  std::string_view path = url.substr(path_start, path_end - path_start);
+  std::string_view raw =
+      options.preserve_path ? path.substr(1) : path.substr(path.rfind('/') + 1);
+  std::string decoded;
+  if (!PercentDecode(raw, &decoded)) return Malformed("invalid %-escape");
+  Status s = CheckDecoded(decoded);
+  if (!s.ok()) return s;
+  if (options.destination_prefix.size() + decoded.size() > kMaxKeyBytes) {
+    return Malformed("key longer than 1024 bytes");
+  }
+  return options.destination_prefix + decoded;
+}
+
+namespace {
+
+struct ScanEntry {
+  Fingerprint128 key;
+  uint64_t url;
+  bool operator<(const ScanEntry& o) const {
+    return key != o.key ? key < o.key : url < o.url;
+  }
+};
+
+// Sorts `entries` and counts distinct URLs and shared keys; fills
+// `colliding_keys` (sorted) with the keys of two or more distinct URLs.
+void CountCollisions(std::vector<ScanEntry>* entries, CollisionReport* report,
+                     std::vector<Fingerprint128>* colliding_keys) {
+  std::sort(entries->begin(), entries->end());
+  size_t i = 0;
+  while (i < entries->size()) {
+    size_t j = i;
+    size_t distinct = 0;
+    while (j < entries->size() && (*entries)[j].key == (*entries)[i].key) {
+      if (j == i || (*entries)[j].url != (*entries)[j - 1].url) ++distinct;
+      ++j;
+    }
+    report->unique_urls += distinct;
+    if (distinct > 1) {
+      ++report->collisions;
+      report->colliding_urls += distinct;
+      colliding_keys->push_back((*entries)[i].key);
+    }
+    i = j;
+  }
+}
+
+// Re-reads the list to find up to 5 example collisions, in file order.
+Status FindExamples(const std::string& list_path,
+                    const KeyMappingOptions& options,
+                    const std::vector<Fingerprint128>& colliding_keys,
+                    std::vector<KeyCollision>* examples) {
+  auto reader = UrlListReader::Open(list_path);
+  if (!reader.ok()) return reader.status();
+  std::unordered_map<uint64_t, size_t> open;  // key.hi -> index in examples
+  size_t complete = 0;
+  std::string url;
+  while (complete < 5 && (*reader)->Next(&url, nullptr)) {
+    auto key = MapUrlToKey(url, options);
+    if (!key.ok()) continue;
+    Fingerprint128 fp = Fingerprint(*key);
+    if (!std::binary_search(colliding_keys.begin(), colliding_keys.end(), fp))
+      continue;
+    auto it = open.find(fp.hi);
+    if (it == open.end()) {
+      if (open.size() < 5) {
+        open.emplace(fp.hi, examples->size());
+        examples->push_back(KeyCollision{*key, url, ""});
+      }
+    } else if ((*examples)[it->second].second_url.empty() &&
+               (*examples)[it->second].first_url != url) {
+      (*examples)[it->second].second_url = url;
+      ++complete;
+    }
+  }
+  examples->erase(std::remove_if(examples->begin(), examples->end(),
+                                 [](const KeyCollision& c) {
+                                   return c.second_url.empty();
+                                 }),
+                  examples->end());
+  return (*reader)->status();
+}
+
+}  // namespace
+
+Result<CollisionReport> ScanForCollisions(const std::string& list_path,
+                                          const KeyMappingOptions& options) {
+  auto reader = UrlListReader::Open(list_path);
+  if (!reader.ok()) return reader.status();
+  CollisionReport report;
+  std::vector<ScanEntry> entries;
+  std::string url;
+  while ((*reader)->Next(&url, nullptr)) {
+    ++report.urls;
+    auto key = MapUrlToKey(url, options);
+    if (!key.ok()) {
+      ++report.malformed;
+      continue;
+    }
+    entries.push_back(ScanEntry{Fingerprint(*key), Hash64(url, 0x5EED)});
+  }
+  if (!(*reader)->status().ok()) return (*reader)->status();
+  reader->reset();
+  std::vector<Fingerprint128> colliding_keys;
+  CountCollisions(&entries, &report, &colliding_keys);
+  std::vector<ScanEntry>().swap(entries);
+  if (report.collisions > 0) {
+    Status s =
+        FindExamples(list_path, options, colliding_keys, &report.examples);
+    if (!s.ok()) return s;
+  }
+  return report;
+}
+
+}  // namespace cfm
