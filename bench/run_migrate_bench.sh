@@ -23,6 +23,9 @@
 #   --tools LIST          comma list of rclone,cfmigrate (default both)
 #   --no-https            skip the https variants
 #   --dest nginx|moto     destination (default nginx)
+#   --dest-https          nginx destination over https (self-signed; like
+#                         real S3, where cfmigrate signs UNSIGNED-PAYLOAD
+#                         instead of hashing each body with SHA-256)
 #   --startup | --no-startup | --startup-only   startup test (default: on
 #                         when cfmigrate runs)
 #   --startup-lines N     urls.txt lines for the startup test (4000000)
@@ -45,6 +48,7 @@ TRANSFERS=64
 TOOLS="rclone,cfmigrate"
 HTTPS=1
 DEST=nginx
+DEST_HTTPS=0
 STARTUP=auto
 STARTUP_LINES=4000000
 STARTUP_DONE=2000000
@@ -67,6 +71,7 @@ while [[ $# -gt 0 ]]; do
     --tools) TOOLS=$2; shift 2 ;;
     --no-https) HTTPS=0; shift ;;
     --dest) DEST=$2; shift 2 ;;
+    --dest-https) DEST_HTTPS=1; shift ;;
     --startup) STARTUP=1; shift ;;
     --no-startup) STARTUP=0; shift ;;
     --startup-only) STARTUP=only; shift ;;
@@ -81,6 +86,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ $DEST == nginx || $DEST == moto ]] || die "--dest must be nginx or moto"
+[[ $DEST_HTTPS == 1 && $DEST == moto ]] && die "--dest-https works with --dest nginx only"
 has_tool() { [[ ",$TOOLS," == *",$1,"* ]]; }
 if [[ $STARTUP == auto ]]; then
   if has_tool cfmigrate; then STARTUP=1; else STARTUP=0; fi
@@ -148,10 +154,12 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 SRC_PORT=$(free_port); SRC_TLS_PORT=$(free_port); DEST_PORT=$(free_port)
+DEST_TLS_PORT=$(free_port)
 SHIM_PORT=$(free_port); MOTO_PORT=$(free_port)
 SRC_URL=http://127.0.0.1:$SRC_PORT/
 SRC_TLS_URL=https://127.0.0.1:$SRC_TLS_PORT/
 DEST_URL=http://127.0.0.1:$DEST_PORT
+[[ $DEST_HTTPS == 1 ]] && DEST_URL=https://127.0.0.1:$DEST_TLS_PORT
 
 wait_http() {  # URL: until it answers at all (any status), 10 s at most
   for _ in $(seq 100); do
@@ -172,6 +180,7 @@ start_servers() {
   sed -e "s|@WORK@|$WORK|g" -e "s|@SRC_ROOT@|$SRC_ROOT|g" \
       -e "s|@DEST_ROOT@|$DEST_ROOT|g" -e "s|@SRC_PORT@|$SRC_PORT|g" \
       -e "s|@SRC_TLS_PORT@|$SRC_TLS_PORT|g" -e "s|@DEST_PORT@|$DEST_PORT|g" \
+      -e "s|@DEST_TLS_PORT@|$DEST_TLS_PORT|g" \
       -e "s|@SHIM_PORT@|$SHIM_PORT|g" -e "s|@USER_LINE@|$user_line|g" \
       "$RIG/nginx.conf.in" > "$WORK/nginx/nginx.conf"
   "$NGINX" -t -q -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" \
@@ -239,8 +248,10 @@ machine_md() {
          "(git $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)" \
          "$(git -C "$REPO" diff --quiet 2>/dev/null || echo '+ uncommitted changes'))"
   fi
+  echo "- load average (1/5/15 min) at start: $LOAD_START; at end:" \
+       "$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- work dir: $WORKPARENT (source and destination on the same tmpfs" \
-       "when /dev/shm); destination: $DEST"
+       "when /dev/shm); destination: $DEST $DEST_URL"
 }
 
 # ---------------------------------------------------------------- runs
@@ -249,22 +260,31 @@ RUN_TIMEOUT=${RUN_TIMEOUT:-900}
 CLEAN_ENV=(env -u AWS_PROFILE -u AWS_SESSION_TOKEN -u AWS_ENDPOINT_URL_S3
   -u AWS_CA_BUNDLE -u AWS_ENDPOINT_URL -u AWS_ACCESS_KEY_ID
   -u AWS_SECRET_ACCESS_KEY -u http_proxy -u https_proxy -u HTTP_PROXY
-  -u HTTPS_PROXY -u ALL_PROXY -u all_proxy)
+  -u HTTPS_PROXY -u ALL_PROXY -u all_proxy -u CURL_CA_BUNDLE)
 cfm_env() {  # -> CFM_ENV array (the destination URL is known by now)
   CFM_ENV=("${CLEAN_ENV[@]}"
     AWS_ENDPOINT_URL="$DEST_URL" AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=y
     AWS_EC2_METADATA_DISABLED=true)
+  [[ $DEST_HTTPS == 1 ]] && CFM_ENV+=(AWS_CA_BUNDLE="$WORK/tls/cert.pem")
+  return 0
 }
-# Extra cfmigrate arguments that make it trust the rig's CA for the https
-# source; empty when cfmigrate has no such option (then no https variant).
+# How cfmigrate is told to trust the rig's CA for the https source: a flag
+# when it has one, else the CURL_CA_BUNDLE environment variable (read by
+# cfmigrate for source requests). Empty -> no cfmigrate https variant.
 CFM_SRC_CA_ARGS=()
+CFM_SRC_CA_ENV=()
 cfm_https_supported() {
   local help; help=$("$CFM" migrate --help 2>&1 || true)
   if grep -q -- '--source-ca-bundle' <<<"$help"; then
     CFM_SRC_CA_ARGS=(--source-ca-bundle "$WORK/tls/cert.pem"); return 0
   fi
-  if grep -q -- '--ca-bundle' <<<"$help"; then
-    CFM_SRC_CA_ARGS=(--ca-bundle "$WORK/tls/cert.pem"); return 0
+  if grep -q -a CURL_CA_BUNDLE "$CFM"; then
+    # AWS_CA_BUNDLE too: cfmigrate's Range GETs for objects over 10 MB use
+    # the blocking HTTP client, which reads only AWS_CA_BUNDLE (the
+    # destination is plain http here, so that changes nothing else).
+    CFM_SRC_CA_ENV=(CURL_CA_BUNDLE="$WORK/tls/cert.pem"
+      AWS_CA_BUNDLE="$WORK/tls/cert.pem")
+    return 0
   fi
   return 1
 }
@@ -280,17 +300,35 @@ tool_cmd() {  # TOOL PROTO CONC OUTDIR -> CMD array
       --no-traverse --no-check-dest --s3-no-head --s3-no-check-bucket
       --transfers "$TRANSFERS" --checkers "$TRANSFERS" --retries 1
       --stats 0)
-    [[ $proto == https ]] && CMD+=(--ca-cert "$WORK/tls/cert.pem")
+    [[ $proto == https || $DEST_HTTPS == 1 ]] &&
+      CMD+=(--ca-cert "$WORK/tls/cert.pem")
   else
     cfm_env
     local urls=$WORK/list/urls.txt
     [[ $proto == https ]] && urls=$WORK/list/urls_https.txt
-    CMD=("${CFM_ENV[@]}" "$CFM" migrate --source-urls-file "$urls"
+    local ca_env=()
+    [[ $proto == https ]] && ca_env=("${CFM_SRC_CA_ENV[@]}")
+    CMD=("${CFM_ENV[@]}" "${ca_env[@]}" "$CFM" migrate --source-urls-file "$urls"
       --destination-bucket "$BUCKET" --source-url-prefix "$base"
       --state-dir "$out/state" --concurrency "$conc")
     [[ $proto == https ]] && CMD+=("${CFM_SRC_CA_ARGS[@]}")
   fi
   return 0
+}
+
+CLK_TCK=$(getconf CLK_TCK)
+cpu_snapshot() {  # -> "MACHINE_BUSY_S SERVERS_S": CPU seconds so far of the
+  # whole machine (all CPUs, not idle/iowait) and of nginx + the shim
+  local np; np=$(cat "$WORK/nginx/nginx.pid")
+  local pids=("$np" $(pgrep -P "$np") "${PIDS[@]}")
+  awk -v tck="$CLK_TCK" '
+    FNR == 1 && FILENAME == "/proc/stat" {
+      busy = 0; for (i = 2; i <= NF; i++) if (i != 5 && i != 6) busy += $i
+      next }
+    FILENAME != "/proc/stat" {
+      sub(/^.*\) /, ""); srv += $12 + $13 }   # utime, stime
+    END { printf "%.2f %.2f\n", busy / tck, srv / tck }' \
+    /proc/stat $(printf '/proc/%s/stat ' "${pids[@]}") 2>/dev/null
 }
 
 run_variant() {  # TOOL PROTO CONC RUN
@@ -305,11 +343,13 @@ run_variant() {  # TOOL PROTO CONC RUN
   rotate_logs "$out/pre"
   tool_cmd "$tool" "$proto" "$conc" "$out"
   printf '%q ' "${CMD[@]}" > "$out/cmd.txt"
+  local cpu0 cpu1; cpu0=$(cpu_snapshot)
   start=$(date +%s.%N)
   (cd "$out" && exec /usr/bin/time -v -o "$out/time.txt" \
      timeout -k 15 "$RUN_TIMEOUT" "${CMD[@]}") \
      > "$out/stdout.txt" 2> "$out/stderr.txt" || rc=$?
   end=$(date +%s.%N)
+  cpu1=$(cpu_snapshot)
   rotate_logs "$out"
   layout=path; [[ $tool == cfmigrate ]] && layout=flat
   local where=(--fs "$DEST_ROOT/$BUCKET")
@@ -321,7 +361,7 @@ run_variant() {  # TOOL PROTO CONC RUN
     --tool "$tool" --proto "$proto" --conc "$conc" --run "$run" \
     --time "$out/time.txt" --start "$start" --end "$end" --rc "$rc" \
     --check "$out/check.json" --src-log "$out/source.log" \
-    --dest-log "$out/dest.log" >&2
+    --dest-log "$out/dest.log" --cpu-before "$cpu0" --cpu-after "$cpu1" >&2
   if [[ $rc -ne 0 ]]; then
     echo "   exit $rc; last lines of stderr:" >&2
     tail -n 5 "$out/stderr.txt" | sed 's/^/   | /' >&2
@@ -400,6 +440,7 @@ PYEOF
 }
 
 # ---------------------------------------------------------------- main
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 start_servers
 : > "$WORK/rclone.conf"
 DATASET=""

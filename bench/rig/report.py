@@ -59,6 +59,13 @@ def record(a):
         rec["check"] = json.load(open(a.check))
     except (OSError, ValueError):
         rec["check"] = {"ok": False, "error": "no check output"}
+    b0, s0 = (float(x) for x in a.cpu_before.split())
+    b1, s1 = (float(x) for x in a.cpu_after.split())
+    client = rec.get("user_s", 0) + rec.get("sys_s", 0)
+    rec["servers_cpu_s"] = round(s1 - s0, 2)
+    rec["machine_cpu_s"] = round(b1 - b0, 2)
+    # CPU used by everything else on the machine meanwhile (other users).
+    rec["other_cpu_s"] = round(max(0.0, (b1 - b0) - (s1 - s0) - client), 2)
     rec["source"] = count_log(a.src_log)
     rec["dest"] = count_log(a.dest_log)
     with open(a.out, "a") as f:
@@ -67,6 +74,8 @@ def record(a):
     print(f"  {a.variant:<26} run {a.run}: {rec['wall_s']:7.2f} s wall, "
           f"CPU {rec.get('user_s', 0) + rec.get('sys_s', 0):6.2f} s, "
           f"RSS {rec.get('maxrss_kb', 0) / 1024:6.1f} MB, exit {a.rc}, "
+          f"servers {rec['servers_cpu_s']:.2f} s, others "
+          f"{rec['other_cpu_s']:.2f} s CPU, "
           f"dest {c.get('objects')}/{c.get('expected_objects')} objects "
           f"{'OK' if c.get('ok') else 'MISMATCH'}; "
           f"src {rec['source']['methods']} dest {rec['dest']['methods']}")
@@ -85,6 +94,8 @@ def metrics(r):
         "rss": r.get("maxrss_kb", 0) / 1024,
         "src_rpf": sum(src.values()) / max(files, 1),
         "dst_rpf": sum(dst.values()) / max(files, 1),
+        "srv": r.get("servers_cpu_s", 0),
+        "other": r.get("other_cpu_s", 0) / w,
     }
 
 
@@ -100,9 +111,9 @@ def summarize(path):
         groups.setdefault(r["variant"], []).append(r)
     med = {}
     print("| variant | runs | wall s | files/s | MB/s | CPU s | CPU ms/file"
-          " | peak RSS MB | source req/file | dest req/file | exit codes"
-          " | destination check |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|")
+          " | peak RSS MB | nginx CPU s | other load | source req/file"
+          " | dest req/file | exit codes | destination check |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|")
     for v, rs in groups.items():
         ms = [metrics(r) for r in rs]
         m = {k: statistics.median(x[k] for x in ms) for k in ms[0]}
@@ -111,12 +122,16 @@ def summarize(path):
         oks = sum(1 for r in rs if r["check"].get("ok"))
         print(f"| {v} | {len(rs)} | {m['wall']:.2f} | {m['fps']:.0f} | "
               f"{m['mbps']:.0f} | {m['cpu']:.2f} | {m['cpu_ms']:.2f} | "
-              f"{m['rss']:.1f} | {fmt_req(rs[-1]['source']['methods'], files)}"
+              f"{m['rss']:.1f} | {m['srv']:.2f} | {m['other']:.2f} | "
+              f"{fmt_req(rs[-1]['source']['methods'], files)}"
               f" | {fmt_req(rs[-1]['dest']['methods'], files)} | "
               f"{','.join(str(r['rc']) for r in rs)} | {oks}/{len(rs)} ok |")
     print()
-    print("Medians over the runs; CPU = user + sys of the client process; "
-          "request counts from the last run's nginx logs.")
+    print("Medians over the runs. CPU = user + sys of the client process "
+          "(/usr/bin/time -v); nginx CPU = source + destination servers; "
+          "other load = CPU-seconds per second used meanwhile by processes "
+          "outside the rig (of the machine's nproc); request counts from the "
+          "last run's nginx logs. MB = 10^6 bytes.")
     print()
     ratio_rows = []
     for v, (r0, m) in med.items():
@@ -143,13 +158,15 @@ def summarize(path):
         print("\n".join(ratio_rows))
         print()
     print("<details><summary>every run</summary>\n")
-    print("| variant | run | wall s | files/s | CPU s | RSS MB | exit | check |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print("| variant | run | wall s | files/s | CPU s | RSS MB | nginx CPU s |"
+          " other load | exit | check |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in runs:
         m = metrics(r)
         c = r["check"]
         print(f"| {r['variant']} | {r['run']} | {m['wall']:.2f} | "
-              f"{m['fps']:.0f} | {m['cpu']:.2f} | {m['rss']:.1f} | {r['rc']} |"
+              f"{m['fps']:.0f} | {m['cpu']:.2f} | {m['rss']:.1f} | "
+              f"{m['srv']:.2f} | {m['other']:.2f} | {r['rc']} |"
               f" {c.get('objects')} obj, {c.get('bytes')} B, missing "
               f"{c.get('missing')}, md5 bad {c.get('md5_bad')}"
               f"{'' if c.get('ok') else ' MISMATCH'} |")
@@ -168,6 +185,8 @@ def main():
     r.add_argument("--rc", type=int, required=True)
     r.add_argument("--start", type=float, required=True)
     r.add_argument("--end", type=float, required=True)
+    r.add_argument("--cpu-before", default="0 0")
+    r.add_argument("--cpu-after", default="0 0")
     s = sub.add_parser("summarize")
     s.add_argument("runs")
     a = ap.parse_args()
