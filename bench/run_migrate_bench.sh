@@ -371,7 +371,7 @@ run_variant() {  # TOOL PROTO CONC RUN
 # ---------------------------------------------------------------- startup
 STARTUP_MD=""
 startup_test() {
-  local d=$WORK/startup start first tpid cpid rc=0 waited=0
+  local d=$WORK/startup start first tpid rc=0 waited=0
   mkdir -p "$d/state"
   log "startup test: $STARTUP_LINES URLs, $STARTUP_DONE already completed"
   python3 "$RIG/gen_startup_lists.py" --url-base "$SRC_URL" \
@@ -388,14 +388,24 @@ startup_test() {
      --state-dir "$d/state" --concurrency 150) \
      > "$d/stdout.txt" 2> "$d/stderr.txt" &
   tpid=$!
+  cpid=""
+  for _ in $(seq 100); do
+    cpid=$(pgrep -P "$tpid" | head -1 || true)
+    [[ -n $cpid ]] && break
+    sleep 0.01
+  done
+  [[ -n $cpid ]] && { python3 "$RIG/proc_sampler.py" "$cpid" "$d/samples.txt" \
+    0.05 & PIDS+=($!); }
+  local cpu0; cpu0=$(cpu_snapshot)
   first=""
   while [[ -z $first && $waited -lt 1200 ]]; do   # 120 s at most
     sleep 0.1; waited=$((waited + 1))
     first=$(awk '$2 == "GET" { print $1; exit }' "$WORK/logs/source.log")
     kill -0 "$tpid" 2>/dev/null || break
   done
+  local cpu1; cpu1=$(cpu_snapshot)
+  local t1; t1=$(date +%s.%N)
   [[ -n $first ]] && sleep 5   # let it run a little: memory under load
-  cpid=$(pgrep -P "$tpid" | head -1 || true)
   if [[ -n $cpid ]]; then
     kill -INT "$cpid" 2>/dev/null || true
     for _ in $(seq 300); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
@@ -406,14 +416,23 @@ startup_test() {
   wait "$tpid" || rc=$?
   rotate_logs "$d"
   [[ -z $first ]] && first=$(awk '$2 == "GET" { print $1; exit }' "$d/source.log")
-  STARTUP_MD=$(python3 - "$d" "$start" "$first" "$rc" "$STARTUP_DONE" <<'PYEOF'
-import re, sys
+  STARTUP_MD=$(python3 - "$d" "$start" "$first" "$rc" "$STARTUP_DONE" \
+    "$cpu0" "$cpu1" "$t1" <<'PYEOF'
+import os, re, sys
 d, start, first, rc, done = sys.argv[1], float(sys.argv[2]), sys.argv[3], \
     sys.argv[4], int(sys.argv[5])
+(b0, _), (b1, _) = (map(float, x.split()) for x in sys.argv[6:8])
+t1 = float(sys.argv[8])
 rss = 0
 for line in open(f"{d}/time.txt"):
     if "Maximum resident set size" in line:
         rss = int(line.split(":")[1]) / 1024
+samples = []
+try:
+    samples = [tuple(map(float, l.split())) for l in open(f"{d}/samples.txt")
+               if len(l.split()) == 3]
+except OSError:
+    pass
 gets, low = 0, None
 for line in open(f"{d}/source.log"):
     p = line.split()
@@ -424,12 +443,21 @@ for line in open(f"{d}/source.log"):
             n = int(m.group(1))
             low = n if low is None else min(low, n)
 t = float(first) - start if first else None
-print("| first GET after start | peak RSS | GETs before stop | lowest URL index "
-      "fetched | exit |")
-print("|---|---|---|---|---|")
+before = [s for s in samples if first and s[0] <= float(first)]
+cpu_first = f"{before[-1][1]:.2f} s" if before else "?"
+rss_first = f"{max(s[2] for s in before):.0f} MB" if before else "?"
+# CPU the cfmigrate process itself used until the first GET, and what the
+# rest of the machine used meanwhile (how contended the wall time was).
+busy = (b1 - b0) / max(t1 - start, 1e-9)
+print("| first GET after start | CPU used by then | peak RSS by then "
+      "| peak RSS overall | machine busy meanwhile | GETs before stop "
+      "| lowest URL index fetched | exit |")
+print("|---|---|---|---|---|---|---|---|")
 print(f"| {'%.2f s' % t if t is not None else 'never (120 s)'} "
       f"({'meets' if t is not None and t <= 5 else 'misses'} ≤ 5 s) | "
-      f"{rss:.0f} MB ({'meets' if rss < 300 else 'misses'} < 300 MB) | {gets} "
+      f"{cpu_first} | {rss_first} | "
+      f"{rss:.0f} MB ({'meets' if rss < 300 else 'misses'} < 300 MB) | "
+      f"{busy:.2f} of {os.cpu_count()} CPUs | {gets} "
       f"| {low} ({'skips' if low is not None and low >= done else 'does NOT skip'}"
       f" the {done} completed) | {rc} |")
 PYEOF
