@@ -318,12 +318,14 @@ tool_cmd() {  # TOOL PROTO CONC OUTDIR -> CMD array
 
 CLK_TCK=$(getconf CLK_TCK)
 cpu_snapshot() {  # -> "MACHINE_BUSY_S SERVERS_S": CPU seconds so far of the
-  # whole machine (all CPUs, not idle/iowait) and of nginx + the shim
+  # whole machine (all CPUs: user, nice, system, steal; interrupt time is
+  # left out, being mostly the rig's own loopback traffic) and of nginx and
+  # the other helpers the rig started
   local np; np=$(cat "$WORK/nginx/nginx.pid")
   local pids=("$np" $(pgrep -P "$np") "${PIDS[@]}")
   awk -v tck="$CLK_TCK" '
     FNR == 1 && FILENAME == "/proc/stat" {
-      busy = 0; for (i = 2; i <= NF; i++) if (i != 5 && i != 6) busy += $i
+      busy = $2 + $3 + $4 + $9   # user nice system steal (no irq/softirq)
       next }
     FILENAME != "/proc/stat" {
       sub(/^.*\) /, ""); srv += $12 + $13 }   # utime, stime
