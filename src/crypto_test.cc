@@ -37,17 +37,28 @@ TEST(CryptoTest, Md5KnownVectors) {
   EXPECT_EQ(Base64Encode(Md5("")), "1B2M2Y8AsgTpgAmY7PhCfg==");
 }
 
+TEST(CryptoTest, Md5HasherMatchesOneShotAcrossPieces) {
+  const std::string s = "The quick brown fox jumps over the lazy dog";
+  for (size_t cut : {size_t{0}, size_t{1}, size_t{20}, s.size()}) {
+    Md5Hasher h;
+    h.Update(std::string_view(s).substr(0, cut));
+    h.Update(std::string_view(s).substr(cut));
+    EXPECT_EQ(HexEncode(h.Finish()), "9e107d9d372bb6826bd81d3542a419d6");
+  }
+  Md5Hasher empty;
+  EXPECT_EQ(HexEncode(empty.Finish()), "d41d8cd98f00b204e9800998ecf8427e");
+}
+
 // RFC 4231 test cases 1, 2 and 6 (key longer than a block).
 TEST(CryptoTest, HmacSha256Rfc4231) {
   EXPECT_EQ(HexEncode(HmacSha256(std::string(20, '\x0b'), "Hi There")),
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
   EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-  EXPECT_EQ(
-      HexEncode(HmacSha256(
-          std::string(131, '\xaa'),
-          "Test Using Larger Than Block-Size Key - Hash Key First")),
-      "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(HexEncode(HmacSha256(
+                std::string(131, '\xaa'),
+                "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
 TEST(CryptoTest, HmacEmptyKeyAndMessage) {
@@ -60,8 +71,9 @@ TEST(CryptoTest, PreparedKeyMatchesOneShotAndIsReusable) {
   unsigned char out[kSha256Size];
   for (int i = 0; i < 3; ++i) {
     key.Mac("what do ya want for nothing?", out);
-    EXPECT_EQ(HexEncode(std::string_view(reinterpret_cast<char*>(out), 32)),
-              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    EXPECT_EQ(
+        HexEncode(std::string_view(reinterpret_cast<char*>(out), 32)),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     key.Mac("other", out);
     EXPECT_EQ(std::string(reinterpret_cast<char*>(out), 32),
               HmacSha256("Jefe", "other"));
