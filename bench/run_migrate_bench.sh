@@ -31,6 +31,9 @@
 #   --startup-lines N     urls.txt lines for the startup test (4000000)
 #   --startup-done N      completed.txt lines (2000000)
 #   --cfmigrate PATH      binary (default build/cfmigrate of this checkout)
+#   --cfm-args "ARGS"     extra cfmigrate arguments (e.g. "--checksum none")
+#   --cfm-env "A=1 B=2"   extra environment for cfmigrate (e.g.
+#                         "MALLOC_ARENA_MAX=2"); both show in the variant name
 #   --results FILE        also write the markdown report to FILE
 #   --workdir DIR         parent of the temp dir (default /dev/shm if it has
 #                         room, else /tmp)
@@ -53,6 +56,8 @@ STARTUP=auto
 STARTUP_LINES=4000000
 STARTUP_DONE=2000000
 CFM=$REPO/build/cfmigrate
+CFM_EXTRA_ARGS=()
+CFM_EXTRA_ENV=()
 RESULTS=""
 WORKPARENT=""
 KEEP=0
@@ -78,6 +83,8 @@ while [[ $# -gt 0 ]]; do
     --startup-lines) STARTUP_LINES=$2; shift 2 ;;
     --startup-done) STARTUP_DONE=$2; shift 2 ;;
     --cfmigrate) CFM=$(realpath "$2"); shift 2 ;;
+    --cfm-args) read -r -a CFM_EXTRA_ARGS <<<"$2"; shift 2 ;;
+    --cfm-env) read -r -a CFM_EXTRA_ENV <<<"$2"; shift 2 ;;
     --results) RESULTS=$(realpath -m "$2"); shift 2 ;;
     --workdir) WORKPARENT=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
@@ -308,9 +315,10 @@ tool_cmd() {  # TOOL PROTO CONC OUTDIR -> CMD array
     [[ $proto == https ]] && urls=$WORK/list/urls_https.txt
     local ca_env=()
     [[ $proto == https ]] && ca_env=("${CFM_SRC_CA_ENV[@]}")
-    CMD=("${CFM_ENV[@]}" "${ca_env[@]}" "$CFM" migrate --source-urls-file "$urls"
+    CMD=("${CFM_ENV[@]}" "${ca_env[@]}" "${CFM_EXTRA_ENV[@]}" "$CFM" migrate
+      --source-urls-file "$urls"
       --destination-bucket "$BUCKET" --source-url-prefix "$base"
-      --state-dir "$out/state" --concurrency "$conc")
+      --state-dir "$out/state" --concurrency "$conc" "${CFM_EXTRA_ARGS[@]}")
     [[ $proto == https ]] && CMD+=("${CFM_SRC_CA_ARGS[@]}")
   fi
   return 0
@@ -337,8 +345,12 @@ run_variant() {  # TOOL PROTO CONC RUN
   local tool=$1 proto=$2 conc=$3 run=$4 name variant rc=0 start end layout
   variant="$tool $proto"
   [[ $tool == cfmigrate ]] && variant+=" c$conc"
+  if [[ $tool == cfmigrate && ${#CFM_EXTRA_ARGS[@]}${#CFM_EXTRA_ENV[@]} != 00 ]]; then
+    local extra=("${CFM_EXTRA_ENV[@]}" "${CFM_EXTRA_ARGS[@]}")
+    variant+=" [${extra[*]}]"
+  fi
   [[ $tool == rclone ]] && variant+=" t$TRANSFERS"
-  name=${variant// /-}-$run
+  name=$(tr -c 'A-Za-z0-9.\n-' '-' <<<"$variant")-$run
   local out=$WORK/runs/$name
   mkdir -p "$out/state"
   wipe_dest
