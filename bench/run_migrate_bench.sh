@@ -34,6 +34,9 @@
 #   --cfm-args "ARGS"     extra cfmigrate arguments (e.g. "--checksum none")
 #   --cfm-env "A=1 B=2"   extra environment for cfmigrate (e.g.
 #                         "MALLOC_ARENA_MAX=2"); both show in the variant name
+#   --no-ca-workaround    https source: give cfmigrate only CURL_CA_BUNDLE, not
+#                         also AWS_CA_BUNDLE (shows whether objects over
+#                         10 MB still fail with "connection error")
 #   --results FILE        also write the markdown report to FILE
 #   --workdir DIR         parent of the temp dir (default /dev/shm if it has
 #                         room, else /tmp)
@@ -61,8 +64,9 @@ CFM_EXTRA_ENV=()
 RESULTS=""
 WORKPARENT=""
 KEEP=0
+CA_WORKAROUND=1
 BUCKET=bench-bucket
-CMDLINE="bench/run_migrate_bench.sh $*"
+CMDLINE="bench/run_migrate_bench.sh$(printf " %q" "$@")"
 
 die() { echo "run_migrate_bench: $*" >&2; exit 2; }
 log() { echo "== $*" >&2; }
@@ -88,6 +92,7 @@ while [[ $# -gt 0 ]]; do
     --results) RESULTS=$(realpath -m "$2"); shift 2 ;;
     --workdir) WORKPARENT=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --no-ca-workaround) CA_WORKAROUND=0; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
@@ -244,7 +249,7 @@ machine_md() {
   local model mem
   model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)
-  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- date: $RUN_DATE (start) to $(date -u '+%H:%M UTC') (end)"
   echo "- machine: $(nproc) CPUs ($model), $mem RAM, $(uname -sr)," \
        "$(. /etc/os-release; echo "$PRETTY_NAME")"
   echo "- rclone: $(rclone version 2>/dev/null | head -1)"
@@ -253,7 +258,7 @@ machine_md() {
   if [[ -x $CFM ]]; then
     echo "- cfmigrate: $("$CFM" --version 2>&1 | head -1)" \
          "(git $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)" \
-         "$(git -C "$REPO" diff --quiet 2>/dev/null || echo '+ uncommitted changes'))"
+         "$(git -C "$REPO" diff --quiet -- src CMakeLists.txt 2>/dev/null || echo '+ uncommitted changes in src'))"
   fi
   echo "- load average (1/5/15 min) at start: $LOAD_START; at end:" \
        "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -289,8 +294,8 @@ cfm_https_supported() {
     # AWS_CA_BUNDLE too: cfmigrate's Range GETs for objects over 10 MB use
     # the blocking HTTP client, which reads only AWS_CA_BUNDLE (the
     # destination is plain http here, so that changes nothing else).
-    CFM_SRC_CA_ENV=(CURL_CA_BUNDLE="$WORK/tls/cert.pem"
-      AWS_CA_BUNDLE="$WORK/tls/cert.pem")
+    CFM_SRC_CA_ENV=(CURL_CA_BUNDLE="$WORK/tls/cert.pem")
+    [[ $CA_WORKAROUND == 1 ]] && CFM_SRC_CA_ENV+=(AWS_CA_BUNDLE="$WORK/tls/cert.pem")
     return 0
   fi
   return 1
@@ -330,7 +335,10 @@ cpu_snapshot() {  # -> "MACHINE_BUSY_S SERVERS_S": CPU seconds so far of the
   # left out, being mostly the rig's own loopback traffic) and of nginx and
   # the other helpers the rig started
   local np; np=$(cat "$WORK/nginx/nginx.pid")
-  local pids=("$np" $(pgrep -P "$np") "${PIDS[@]}")
+  local p files=()
+  for p in "$np" $(pgrep -P "$np") "${PIDS[@]}"; do
+    [[ -r /proc/$p/stat ]] && files+=("/proc/$p/stat")
+  done
   awk -v tck="$CLK_TCK" '
     FNR == 1 && FILENAME == "/proc/stat" {
       busy = $2 + $3 + $4 + $9   # user nice system steal (no irq/softirq)
@@ -338,7 +346,7 @@ cpu_snapshot() {  # -> "MACHINE_BUSY_S SERVERS_S": CPU seconds so far of the
     FILENAME != "/proc/stat" {
       sub(/^.*\) /, ""); srv += $12 + $13 }   # utime, stime
     END { printf "%.2f %.2f\n", busy / tck, srv / tck }' \
-    /proc/stat $(printf '/proc/%s/stat ' "${pids[@]}") 2>/dev/null
+    /proc/stat "${files[@]}" 2>/dev/null || echo "0 0"
 }
 
 run_variant() {  # TOOL PROTO CONC RUN
@@ -483,6 +491,7 @@ PYEOF
 
 # ---------------------------------------------------------------- main
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+RUN_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 start_servers
 : > "$WORK/rclone.conf"
 DATASET=""
@@ -522,7 +531,7 @@ fi
 
 REPORT=$WORK/report.md
 {
-  echo "## Run of $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "## Run of $RUN_DATE"
   echo
   echo '```'
   echo "$CMDLINE"
