@@ -378,6 +378,7 @@ run_variant() {  # TOOL PROTO CONC RUN
   [[ $DEST == moto ]] && where=(--s3 "$DEST_URL" --bucket "$BUCKET")
   python3 "$RIG/check_dest.py" --manifest "$WORK/list/manifest.tsv" \
     --layout "$layout" --prefix images/ "${where[@]}" --sample 100 \
+    --src-root "$SRC_ROOT" \
     > "$out/check.json" || true
   python3 "$RIG/report.py" record --out "$RUNS" --variant "$variant" \
     --tool "$tool" --proto "$proto" --conc "$conc" --run "$run" \

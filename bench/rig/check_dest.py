@@ -2,8 +2,9 @@
 """Checks a benchmark destination against the generator's manifest.
 
 Every manifest entry must exist at its key with the right size; a sample of
---sample entries (every k-th, deterministic) is also compared by MD5 (on the
-nginx destination that is the same as cmp against the source file). Objects
+--sample entries (every k-th, deterministic, plus every file over 10 MB) is
+also compared by MD5 with the manifest and, with --src-root, byte for byte
+with the source file (cmp). Objects
 that are not in the manifest are counted as extra. Prints one JSON object;
 exit 0 when everything matches, 1 otherwise.
 
@@ -25,7 +26,7 @@ def expected(manifest, layout, prefix):
         for line in f:
             rel, size, md5 = line.rstrip("\n").split("\t")
             name = rel if layout == "path" else rel.rsplit("/", 1)[-1]
-            out[prefix + name] = (int(size), md5)
+            out[prefix + name] = (int(size), md5, rel)
     return out
 
 
@@ -59,6 +60,8 @@ def main():
     ap.add_argument("--s3")
     ap.add_argument("--bucket", default="bench-bucket")
     ap.add_argument("--sample", type=int, default=100)
+    ap.add_argument("--src-root",
+                    help="also cmp the sampled objects with these files")
     a = ap.parse_args()
     want = expected(a.manifest, a.layout, a.prefix)
     if a.fs:
@@ -73,8 +76,16 @@ def main():
     sample = [k for k in keys[::step] if k in objs][:a.sample]
     # The large files are the likeliest to go wrong (multipart): always in.
     sample += [k for k in keys if want[k][0] > 10_000_000 and k in objs]
-    bad_md5 = [k for k in sample
-               if hashlib.md5(read(k)).hexdigest() != want[k][1]]
+    sample = list(dict.fromkeys(sample))
+    bad_md5, bad_cmp = [], []
+    for k in sample:
+        body = read(k)
+        if hashlib.md5(body).hexdigest() != want[k][1]:
+            bad_md5.append(k)
+        if a.src_root:
+            with open(os.path.join(a.src_root, want[k][2]), "rb") as f:
+                if f.read() != body:
+                    bad_cmp.append(k)
     res = {
         "objects": len(objs),
         "bytes": sum(objs.values()),
@@ -83,10 +94,13 @@ def main():
         "missing": len(missing), "wrong_size": len(wrong_size),
         "extra": len(extra), "md5_checked": len(sample),
         "md5_bad": len(bad_md5),
-        "examples": (missing + wrong_size + extra + bad_md5)[:5],
+        "cmp_checked": len(sample) if a.src_root else 0,
+        "cmp_bad": len(bad_cmp),
+        "examples": (missing + wrong_size + extra + bad_md5 + bad_cmp)[:5],
     }
     res["ok"] = (not missing and not wrong_size and not extra and
-                 not bad_md5 and res["bytes"] == res["expected_bytes"])
+                 not bad_md5 and not bad_cmp and
+                 res["bytes"] == res["expected_bytes"])
     print(json.dumps(res))
     return 0 if res["ok"] else 1
 

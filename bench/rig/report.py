@@ -168,7 +168,8 @@ def summarize(path):
               f"{m['fps']:.0f} | {m['cpu']:.2f} | {m['rss']:.1f} | "
               f"{m['srv']:.2f} | {m['other']:.2f} | {r['rc']} |"
               f" {c.get('objects')} obj, {c.get('bytes')} B, missing "
-              f"{c.get('missing')}, md5 bad {c.get('md5_bad')}"
+              f"{c.get('missing')}, md5 bad {c.get('md5_bad')}, cmp "
+              f"{c.get('cmp_checked', 0)} bad {c.get('cmp_bad', 0)}"
               f"{'' if c.get('ok') else ' MISMATCH'} |")
     print("\n</details>")
 
