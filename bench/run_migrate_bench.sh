@@ -37,7 +37,8 @@
 #   --no-ca-workaround    https source: give cfmigrate only CURL_CA_BUNDLE, not
 #                         also AWS_CA_BUNDLE (shows whether objects over
 #                         10 MB still fail with "connection error")
-#   --results FILE        also write the markdown report to FILE
+#   --results FILE        also append the markdown report to FILE
+# Environment: RUN_TIMEOUT seconds per tool run (default 900).
 #   --workdir DIR         parent of the temp dir (default /dev/shm if it has
 #                         room, else /tmp)
 #   --keep                keep the temp dir (logs, lists, per-run output)
@@ -140,6 +141,7 @@ mkdir -p "$SRC_ROOT" "$DEST_ROOT/.tmp/body" "$WORK/nginx" "$WORK/logs" \
 RUNS=$WORK/runs.jsonl
 : > "$RUNS"
 
+STARTUP_CPID=""   # cfmigrate of the startup test while it runs
 PIDS=()   # background processes we started (nginx is stopped via its pid file)
 cleanup() {
   set +e
@@ -149,6 +151,7 @@ cleanup() {
     for _ in $(seq 50); do kill -0 "$np" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$np" 2>/dev/null
   fi
+  [[ -n $STARTUP_CPID ]] && kill -KILL "$STARTUP_CPID" 2>/dev/null
   for p in "${PIDS[@]}"; do
     kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null
   done
@@ -368,8 +371,11 @@ run_variant() {  # TOOL PROTO CONC RUN
   local cpu0 cpu1; cpu0=$(cpu_snapshot)
   start=$(date +%s.%N)
   (cd "$out" && exec /usr/bin/time -v -o "$out/time.txt" \
-     timeout -k 15 "$RUN_TIMEOUT" "${CMD[@]}") \
+     timeout --foreground -k 15 "$RUN_TIMEOUT" "${CMD[@]}") \
      > "$out/stdout.txt" 2> "$out/stderr.txt" || rc=$?
+  # Ctrl-C reaches the tool (same process group); bash itself lets it pass
+  # when the child exits on its own, so stop here explicitly.
+  [[ $rc -eq 130 || $rc -eq 143 ]] && { echo "interrupted" >&2; exit 130; }
   end=$(date +%s.%N)
   cpu1=$(cpu_snapshot)
   rotate_logs "$out"
@@ -417,6 +423,7 @@ startup_test() {
     [[ -n $cpid ]] && break
     sleep 0.01
   done
+  STARTUP_CPID=$cpid
   [[ -n $cpid ]] && { python3 "$RIG/proc_sampler.py" "$cpid" "$d/samples.txt" \
     0.05 & PIDS+=($!); }
   local cpu0; cpu0=$(cpu_snapshot)
