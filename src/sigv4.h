@@ -1,5 +1,9 @@
-// AWS Signature Version 4 for S3, as a pure function: no I/O, no clock, no
-// globals. Callers pass the time. Safe to call from any thread.
+// AWS Signature Version 4 for S3 (header-based, single chunk), following the
+// rules of the S3 API reference page "Signature Calculations for the
+// Authorization Header" (sig-v4-header-based-auth). Pure functions: no I/O,
+// no clock (callers pass the time). The only state is a per-thread cache of
+// the last derived signing key, so every function is safe to call from any
+// thread and gives the same output for the same input.
 #ifndef CFMIGRATE_SIGV4_H_
 #define CFMIGRATE_SIGV4_H_
 
@@ -47,7 +51,20 @@ struct SigV4Result {
   std::string signature;  // lower-case hex
 };
 
-// Signs `request` for `region` and `service` ("s3") at time `now` (UTC).
+// Raw 32-byte SigV4 signing key: HMAC chain over "AWS4" + secret, `date`
+// (YYYYMMDD), `region`, `service`, "aws4_request".
+std::string DeriveSigningKey(std::string_view secret, std::string_view date,
+                             std::string_view region, std::string_view service);
+
+// Signs `request` for `region` and `service` ("s3") at time `now` (UTC) and
+// returns the headers to add. Header names in `request.headers` are
+// lower-cased; values are trimmed and inner whitespace runs collapsed to one
+// space; repeated names are joined with ','. Entries named host,
+// authorization, x-amz-date, x-amz-content-sha256 or x-amz-security-token in
+// `request.headers` are ignored: the signer supplies those. The signing key
+// is derived once per thread and (secret, date, region, service). Cannot
+// fail; an empty payload_hash is signed as the empty string, which S3 will
+// refuse.
 SigV4Result SignV4(const SigV4Request& request, const AwsCredentials& creds,
                    std::string_view region, std::string_view service,
                    std::time_t now);

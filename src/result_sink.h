@@ -1,0 +1,81 @@
+// Where finished objects go: completed.txt for successes, the failed list
+// for failures, counters for progress and the report, and the detector
+// that stops a run whose failures say the run itself is wrong.
+// Thread-safe: every loop and worker calls it.
+#ifndef CFMIGRATE_RESULT_SINK_H_
+#define CFMIGRATE_RESULT_SINK_H_
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "completed_log.h"
+#include "status.h"
+
+namespace cfm {
+
+// An append-only text file written one whole line per write(2), with no
+// user-space buffer. Thread-safe.
+class AppendFile {
+ public:
+  // Opens `path` for appending, creating it; `truncate` empties it first.
+  static Result<std::unique_ptr<AppendFile>> Open(const std::string& path,
+                                                  bool truncate);
+  ~AppendFile();
+  Status Append(std::string_view line);  // `line` ends with '\n'
+  Status Sync();
+
+ private:
+  AppendFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  int fd_;
+  std::string path_;
+  std::mutex mu_;
+};
+
+class ResultSink {
+ public:
+  // Stop when the first `first_failures` objects of a run all fail the same
+  // way, or when `any_failures` in a row do at any time. 404 and 410 never
+  // count: a stale list is not a broken run.
+  ResultSink(CompletedLog* completed, AppendFile* failed,
+             int first_failures = 20, int any_failures = 200);
+
+  // Records an object that S3 has acknowledged.
+  void Succeeded(const std::string& url, const std::string& key,
+                 uint64_t bytes, const std::string& checksum);
+  // Records an object given up on, with its reason ("http 404", ...).
+  void Failed(const std::string& url, const std::string& reason);
+  // Records an input line that is not a usable URL.
+  void Malformed(const std::string& url, const std::string& reason);
+  // Asks the run to stop; the first message is kept.
+  void StopRun(const std::string& message);
+
+  // Flushes both files to disk.
+  Status Sync();
+
+  bool stop_requested() const { return stop_.load(); }
+  std::string stop_message() const;
+  uint64_t succeeded() const { return succeeded_.load(); }
+  uint64_t failed() const { return failed_.load(); }
+  uint64_t malformed() const { return malformed_.load(); }
+  uint64_t bytes() const { return bytes_.load(); }
+
+ private:
+  void WriteFailedLine(const std::string& url, const std::string& reason);
+
+  CompletedLog* completed_;
+  AppendFile* failed_file_;
+  const int first_failures_;
+  const int any_failures_;
+  std::atomic<uint64_t> succeeded_{0}, failed_{0}, malformed_{0}, bytes_{0};
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mu_;
+  std::string stop_message_;
+  std::string same_reason_;  // reason of the current run of failures
+  int same_count_ = 0;
+};
+
+}  // namespace cfm
+
+#endif  // CFMIGRATE_RESULT_SINK_H_
