@@ -24,9 +24,6 @@ int RunCollect(const std::vector<std::string>& a) {
 int RunDetectRegion(const std::vector<std::string>& a) {
   return NotYet(kDetectRegion, a);
 }
-int RunMigrate(const std::vector<std::string>& a) {
-  return NotYet(kMigrate, a);
-}
 int RunValidate(const std::vector<std::string>& a) {
   return NotYet(kValidate, a);
 }

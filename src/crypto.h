@@ -47,6 +47,21 @@ class HmacSha256Key {
   evp_mac_ctx_st* ctx_;  // owned
 };
 
+// MD5 over data that arrives in pieces (multipart copies). Not thread-safe.
+class Md5Hasher {
+ public:
+  Md5Hasher();
+  ~Md5Hasher();
+  Md5Hasher(const Md5Hasher&) = delete;
+  Md5Hasher& operator=(const Md5Hasher&) = delete;
+  void Update(std::string_view data);
+  // The raw 16-byte digest of everything passed to Update; call once.
+  std::string Finish();
+
+ private:
+  void* ctx_;  // EVP_MD_CTX*
+};
+
 // CRC32C (Castagnoli). Pass the previous return value as `crc` to continue a
 // running checksum over several buffers; start with 0. Uses the SSE4.2 crc32
 // instruction when the CPU has it (checked once at run time), else a

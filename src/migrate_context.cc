@@ -2,7 +2,10 @@
 
 #include <chrono>
 
+#include <spdlog/spdlog.h>
+
 #include "crypto.h"
+#include "result_sink.h"
 
 namespace cfm {
 
@@ -49,6 +52,43 @@ Result<Integrity> ComputeIntegrity(ChecksumMode mode, const std::string& etag,
   out.checksum_crc32c = Crc32cBase64(Crc32c(body));
   out.record = "crc32c:" + out.checksum_crc32c;
   return out;
+}
+
+Verdict JudgeS3Error(MigrateContext* ctx, const S3Error& err, Job* job,
+                     std::string* error, long* retry_after_ms) {
+  *retry_after_ms = -1;
+  if (err.http_status == 0) {
+    *error = err.status.code() == Status::Code::kTimeout ? "timeout"
+                                                         : "connection error";
+  } else {
+    *error = "s3 " + (err.code.empty()
+                          ? "http " + std::to_string(err.http_status)
+                          : err.code);
+  }
+  switch (err.error_class) {
+    case S3ErrorClass::kRetry:
+      if (err.code == "SlowDown" || err.http_status == 503) {
+        if (ctx->limit->OnThrottle(NowMs()))
+          spdlog::warn("S3 is throttling; transfers in flight lowered to {}",
+                       ctx->limit->limit());
+      }
+      if (err.code == "BadDigest") job->downloaded = false;  // refetch
+      return Verdict::kRetry;
+    case S3ErrorClass::kFailObject:
+      return Verdict::kFailObject;
+    case S3ErrorClass::kRefreshCredentials:
+      if (!job->refreshed_credentials && ctx->refresh_credentials &&
+          ctx->refresh_credentials().ok()) {
+        job->refreshed_credentials = true;
+        *retry_after_ms = 0;
+        return Verdict::kRetry;
+      }
+      break;
+    case S3ErrorClass::kStopRun:
+      break;
+  }
+  ctx->sink->StopRun(err.status.message());
+  return Verdict::kStopRun;
 }
 
 }  // namespace cfm

@@ -12,6 +12,8 @@
 
 #include "aws_credentials.h"
 #include "concurrency.h"
+#include "retry_policy.h"
+#include "s3_error.h"
 #include "s3_request.h"
 #include "status.h"
 
@@ -92,6 +94,14 @@ struct Integrity {
 // always computes CRC32C, kNone sends nothing.
 Result<Integrity> ComputeIntegrity(ChecksumMode mode, const std::string& etag,
                                    std::string_view body);
+
+// Decides what an S3 error means for `job`, in one place for the loops and
+// the large-object pool: sets `*error` to the reason to record ("s3
+// SlowDown", "timeout", ...) and `*retry_after_ms`; lowers the concurrency
+// limit on throttling; refreshes credentials once on ExpiredToken; asks the
+// sink to stop the run on errors that mean the run is misconfigured.
+Verdict JudgeS3Error(MigrateContext* ctx, const S3Error& err, Job* job,
+                     std::string* error, long* retry_after_ms);
 
 // The hex MD5 in a plain-MD5 ETag ("\"<32 hex>\""), or "".
 std::string PlainMd5FromEtag(std::string_view etag);

@@ -278,7 +278,7 @@ void TransferLoop::Impl::OnGetDone(std::unique_ptr<Transfer> t, CURLcode rc) {
     return;
   }
   long status = t->response.status;
-  if (rc != CURLE_OK && !(status >= 300 && rc == CURLE_WRITE_ERROR)) {
+  if (rc != CURLE_OK) {
     Retry(std::move(t->job), TransportError(rc, t->error), -1);
     return;
   }
@@ -322,36 +322,22 @@ void TransferLoop::Impl::OnPutDone(std::unique_ptr<Transfer> t, CURLcode rc) {
     Release();
     return;
   }
-  S3Result<PutObjectResult> parsed =
-      ParsePutObject(S3What("PUT", job->key), t->response);
-  const S3Error& err = parsed.error();
-  std::string error = "s3 " + (err.code.empty() ? "http " + std::to_string(
-                                                               status)
-                                                : err.code);
-  switch (err.error_class) {
-    case S3ErrorClass::kRetry:
-      if (err.code == "SlowDown" || status == 503)
-        if (ctx->limit->OnThrottle(NowMs()))
-          spdlog::warn("S3 is throttling (SlowDown); concurrency lowered to {}",
-                       ctx->limit->limit());
-      if (err.code == "BadDigest") job->downloaded = false;
+  std::string error;
+  long retry_after_ms = -1;
+  S3Error err = S3ErrorFromResponse(S3What("PUT", job->key), t->response);
+  switch (JudgeS3Error(ctx, err, job, &error, &retry_after_ms)) {
+    case Verdict::kRetry: {
+      long header = ParseRetryAfterMs(t->response.Header("retry-after"),
+                                      std::time(nullptr));
       Retry(std::move(t->job), error,
-            ParseRetryAfterMs(t->response.Header("retry-after"),
-                              std::time(nullptr)));
+            retry_after_ms >= 0 ? retry_after_ms : header);
       return;
-    case S3ErrorClass::kRefreshCredentials:
-      if (!job->refreshed_credentials && ctx->refresh_credentials().ok()) {
-        job->refreshed_credentials = true;
-        Retry(std::move(t->job), error, 0);
-        return;
-      }
-      [[fallthrough]];
-    case S3ErrorClass::kStopRun:
-      ctx->sink->StopRun(err.Summary());
-      Release();
-      return;
-    case S3ErrorClass::kFailObject:
+    }
+    case Verdict::kFailObject:
       Fail(std::move(t->job), error);
+      return;
+    case Verdict::kStopRun:
+      Release();  // not recorded: the next run copies it
       return;
   }
 }

@@ -1,0 +1,304 @@
+// cfmigrate migrate: copy every URL of the input list into S3.
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "cli.h"
+#include "commands.h"
+#include "completed_log.h"
+#include "credentials.h"
+#include "large_object.h"
+#include "log.h"
+#include "migrate_context.h"
+#include "migrate_run.h"
+#include "progress.h"
+#include "result_sink.h"
+#include "transfer_loop.h"
+#include "url_set.h"
+#include "work_feed.h"
+
+namespace cfm {
+namespace {
+
+constexpr int64_t kGraceMs = 30000;
+
+std::atomic<int> g_signals{0};
+
+void OnSignal(int) { g_signals.fetch_add(1); }
+
+void InstallSignalHandlers() {
+  struct sigaction sa = {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+ChecksumMode ParseChecksum(const std::string& v) {
+  if (v == "md5") return ChecksumMode::kMd5;
+  if (v == "crc32c") return ChecksumMode::kCrc32c;
+  if (v == "none") return ChecksumMode::kNone;
+  return ChecksumMode::kAuto;
+}
+
+EngineOptions OptionsFrom(const Settings& s) {
+  EngineOptions o;
+  int threads = static_cast<int>(s.GetInt("THREADS"));
+  if (threads == 0)
+    threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()),
+                         1, 4);
+  o.threads = threads;
+  o.max_retries = static_cast<int>(s.GetInt("MAX_RETRIES"));
+  o.download_timeout_ms =
+      static_cast<long>(s.GetNumber("DOWNLOAD_TIMEOUT") * 1000);
+  o.upload_timeout_ms = static_cast<long>(s.GetNumber("UPLOAD_TIMEOUT") * 1000);
+  std::string checksum = s.Get("CHECKSUM");
+  for (char& c : checksum) c = static_cast<char>(std::tolower(c));
+  o.checksum = ParseChecksum(checksum);
+  o.acl = s.Get("S3_ACL");
+  if (const char* ca = std::getenv("CURL_CA_BUNDLE")) o.source_ca_file = ca;
+  return o;
+}
+
+// Runs the monitor on the calling thread until the loops and the pool are
+// done: progress lines, the terminal status line, fsync once a second,
+// signals and the grace period.
+void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
+             LargeObjectPool* pool, const std::atomic<int>* loops_running,
+             uint64_t total) {
+  ProgressMeter meter(NowMs());
+  const bool tty = ::isatty(STDOUT_FILENO);
+  int64_t last_sync = NowMs(), last_bar = 0, stop_at = 0;
+  uint64_t next_line = 1000;
+  auto counts = [&] {
+    ProgressCounts c;
+    c.total = total;
+    c.skipped = feed->skipped();
+    c.succeeded = sink->succeeded();
+    c.failed = sink->failed();
+    c.retrying = static_cast<uint64_t>(std::max(0, ctx->retrying.load()));
+    c.bytes = sink->bytes();
+    return c;
+  };
+  while (loops_running->load() > 0 || pool->pending() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    int64_t now = NowMs();
+    int signals = g_signals.load();
+    if (signals > 0 && !ctx->stop_starting.load()) {
+      ctx->stop_starting = true;
+      feed->Stop();
+      stop_at = now;
+      spdlog::warn("interrupted: finishing {} transfers in flight (up to {} "
+                   "s); interrupt again to abort them",
+                   ctx->in_flight.load(), kGraceMs / 1000);
+    }
+    if ((signals > 1 || (stop_at && now - stop_at > kGraceMs)) &&
+        !ctx->abort_now.load()) {
+      ctx->abort_now = true;
+      spdlog::warn("aborting transfers in flight; they will be redone next run");
+    }
+    if (sink->stop_requested() && !ctx->stop_starting.load()) {
+      ctx->stop_starting = true;
+      feed->Stop();
+      stop_at = now;
+    }
+    ProgressCounts c = counts();
+    if (now - last_sync >= 1000) {
+      Status s = sink->Sync();
+      if (!s.ok()) sink->StopRun(s.ToString());
+      meter.Sample(now, c);
+      last_sync = now;
+    }
+    if (c.succeeded + c.failed >= next_line) {
+      if (tty) std::printf("\r\033[K");
+      spdlog::info(meter.Line(now, c));
+      next_line = (c.succeeded + c.failed) / 1000 * 1000 + 1000;
+    }
+    if (tty && now - last_bar >= 500) {
+      std::printf("\r\033[K%s", meter.StatusBar(now, c).c_str());
+      std::fflush(stdout);
+      last_bar = now;
+    }
+  }
+  if (tty) std::printf("\r\033[K");
+}
+
+}  // namespace
+
+namespace {
+
+struct Files {
+  std::string list, completed, failed, report, log;
+};
+
+// Everything before the first transfer; returns an exit code to stop with,
+// or -1 to go on with `*scan` and `*done` filled.
+int Prepare(const Settings& s, const KeyMappingOptions& mapping, Files* f,
+            CollisionReport* scan, UrlSet* done, uint64_t* already_done) {
+  Result<CollisionReport> scanned = ScanForCollisions(f->list, mapping);
+  if (!scanned.ok()) {
+    spdlog::error("SOURCE_URLS_FILE {}: {}", f->list,
+                  scanned.status().message());
+    return kExitConfig;
+  }
+  *scan = std::move(*scanned);
+  if (scan->collisions > 0) {
+    spdlog::error("{} keys would be written by more than one URL ({} URLs); "
+                  "nothing was uploaded. Examples:",
+                  scan->collisions, scan->colliding_urls);
+    for (const KeyCollision& c : scan->examples)
+      spdlog::error("  {} <- {} and {}", c.key, c.first_url, c.second_url);
+    spdlog::error("Set PRESERVE_PATH_STRUCTURE=true (--preserve-path-structure)"
+                  " to keep each URL's path in its key.");
+    return kExitConfig;
+  }
+  done->Reserve(scan->unique_urls + scan->unique_urls / 2);
+  Status loaded = LoadCompleted(f->completed, [&](const CompletedRecord& r) {
+    if (done->Insert(r.url)) ++*already_done;
+  });
+  if (!loaded.ok()) {
+    spdlog::error("{}", loaded.ToString());
+    return kExitConfig;
+  }
+  return -1;
+}
+
+// Builds the S3 side: endpoint and credentials. Exit code or -1.
+int ConnectS3(const Settings& s, MigrateContext* ctx,
+              std::unique_ptr<CredentialsProvider>* provider) {
+  Result<S3Endpoint> endpoint = S3EndpointFromEnv(
+      s.Get("AWS_REGION"), [](const char* n) { return std::getenv(n); });
+  if (!endpoint.ok()) {
+    spdlog::error("{}", endpoint.status().message());
+    return kExitConfig;
+  }
+  ctx->target = S3Target{*endpoint, s.Get("DESTINATION_BUCKET")};
+  auto chain = NewDefaultCredentialsChain(RealCredentialsEnv());
+  if (!chain.ok()) {
+    spdlog::error("{}", chain.status().message());
+    return kExitConfig;
+  }
+  *provider = std::move(*chain);
+  Result<AwsCredentials> creds = (*provider)->Get();
+  if (!creds.ok()) {
+    spdlog::error("{}", creds.status().message());
+    return kExitConfig;
+  }
+  spdlog::info("credentials: {}", MaskedForLog(*creds));
+  CredentialsProvider* p = provider->get();
+  ctx->credentials = [p] { return p->Get(); };
+  ctx->refresh_credentials = [p] { return p->ForceRefresh(); };
+  return -1;
+}
+
+}  // namespace
+
+int RunMigrate(const std::vector<std::string>& args) {
+  Settings s;
+  if (auto code = PrepareCommand(kMigrate, args, &s)) return *code;
+  if (Status st = MakeDirs(s.Get("STATE_DIR")); !st.ok()) {
+    std::fprintf(stderr, "cfmigrate migrate: STATE_DIR: %s\n",
+                 st.message().c_str());
+    return kExitConfig;
+  }
+  Files f{s.Get("SOURCE_URLS_FILE"), StatePath(s, "completed.txt"),
+          StatePath(s, "failed_transfers.txt"),
+          StatePath(s, "migration_report.json"), StatePath(s, "migration.log")};
+  if (Status st = InitLogging(f.log, s.Get("LOG_LEVEL")); !st.ok()) {
+    std::fprintf(stderr, "cfmigrate migrate: %s\n", st.message().c_str());
+    return kExitConfig;
+  }
+  KeyMappingOptions mapping{s.Get("SOURCE_URL_PREFIX"),
+                            s.Get("DESTINATION_PREFIX"),
+                            s.GetBool("PRESERVE_PATH_STRUCTURE")};
+  const bool dry_run = s.GetBool("DRY_RUN");
+  int64_t start = NowMs();
+  CollisionReport scan;
+  auto done = std::make_unique<UrlSet>();
+  uint64_t already_done = 0;
+  if (int code = Prepare(s, mapping, &f, &scan, done.get(), &already_done);
+      code >= 0)
+    return code;
+  if (dry_run)
+    return DryRun(f.list, mapping, scan, already_done,
+                  static_cast<int>(s.GetInt("SAMPLE")));
+
+  MigrateContext ctx;
+  ctx.options = OptionsFrom(s);
+  ctx.limit = std::make_unique<ConcurrencyLimit>(
+      static_cast<int>(s.GetInt("CONCURRENCY")));
+  std::unique_ptr<CredentialsProvider> provider;
+  if (int code = ConnectS3(s, &ctx, &provider); code >= 0) return code;
+  Result<std::string> list = RotateFailedList(f.failed, f.list);
+  auto completed = CompletedLog::Open(f.completed);
+  auto failed = list.ok() ? AppendFile::Open(f.failed, /*truncate=*/true)
+                          : Result<std::unique_ptr<AppendFile>>(list.status());
+  if (!completed.ok() || !failed.ok()) {
+    spdlog::error("{}", (!completed.ok() ? completed.status() : failed.status())
+                            .ToString());
+    return kExitConfig;
+  }
+  ResultSink sink(completed->get(), failed->get());
+  WorkFeed feed(*list, mapping, done.get(), &sink,
+                static_cast<size_t>(ctx.limit->max()) * 4 + 64);
+  ctx.feed = &feed;
+  ctx.sink = &sink;
+  LargeObjectPool pool(&ctx);
+  ctx.large = &pool;
+  uint64_t todo = scan.unique_urls > already_done ? scan.unique_urls - already_done : 0;
+  spdlog::info("migrate: {} unique URLs, {} already done, {} to copy to "
+               "s3://{}/{} ({} in flight, {} loops)",
+               scan.unique_urls, already_done, todo, s.Get("DESTINATION_BUCKET"),
+               s.Get("DESTINATION_PREFIX"), ctx.limit->max(),
+               ctx.options.threads);
+  InstallSignalHandlers();
+  feed.Start();
+  std::atomic<int> loops_running{ctx.options.threads};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < ctx.options.threads; ++i)
+    threads.emplace_back([&] {
+      TransferLoop(&ctx).Run();
+      loops_running--;
+    });
+  Monitor(&ctx, &sink, &feed, &pool, &loops_running, scan.unique_urls);
+  for (std::thread& t : threads) t.join();
+  pool.Close();
+  feed.Stop();
+  (void)sink.Sync();
+
+  RunSummary sum;
+  sum.lines = scan.urls;
+  sum.unique = scan.unique_urls;
+  sum.skipped = already_done + (feed.skipped() - 0);
+  sum.succeeded = sink.succeeded();
+  sum.failed = sink.failed();
+  sum.malformed = sink.malformed();
+  sum.bytes = sink.bytes();
+  sum.elapsed_seconds = (NowMs() - start) / 1000.0;
+  sum.interrupted = g_signals.load() > 0;
+  sum.stop_reason = sink.stop_message();
+  if (!feed.status().ok()) sum.stop_reason = feed.status().ToString();
+  sum.exit_code = sum.interrupted             ? kExitInterrupted
+                  : !sum.stop_reason.empty() ? kExitConfig
+                  : (sum.failed + sum.malformed) ? kExitFailures
+                                                 : kExitOk;
+  if (!sum.stop_reason.empty())
+    spdlog::error("run stopped: {}", sum.stop_reason);
+  spdlog::info(FormatSummary(sum));
+  if (sum.failed + sum.malformed)
+    spdlog::info("failed URLs are listed in {}; re-run to retry them", f.failed);
+  if (sum.interrupted) spdlog::info("state saved; run the same command to resume");
+  if (Status st = WriteReport(f.report, sum, s); !st.ok())
+    spdlog::error("{}", st.ToString());
+  FlushLogs();
+  return sum.exit_code;
+}
+
+}  // namespace cfm

@@ -1,0 +1,247 @@
+#include "large_object.h"
+
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+#include <random>
+
+#include "crypto.h"
+#include "result_sink.h"
+#include "s3_request.h"
+
+namespace cfm {
+namespace {
+
+// Parses "bytes 0-8388607/12582912" into the total; -1 when absent.
+int64_t TotalFromContentRange(const std::string& value) {
+  size_t slash = value.rfind('/');
+  if (slash == std::string::npos || value.compare(slash + 1, 1, "*") == 0)
+    return -1;
+  return std::strtoll(value.c_str() + slash + 1, nullptr, 10);
+}
+
+}  // namespace
+
+LargeObjectPool::LargeObjectPool(MigrateContext* context) : ctx_(context) {
+  for (int i = 0; i < ctx_->options.large_workers; ++i)
+    threads_.emplace_back([this] { Work(); });
+}
+
+LargeObjectPool::~LargeObjectPool() { Close(); }
+
+void LargeObjectPool::Submit(std::unique_ptr<Job> job) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ctx_->in_flight++;  // counted until the worker records the object
+  queue_.push_back(std::move(job));
+  cv_.notify_one();
+}
+
+size_t LargeObjectPool::pending() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size() + busy_;
+}
+
+void LargeObjectPool::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+  for (std::thread& t : threads_)
+    if (t.joinable()) t.join();
+}
+
+bool LargeObjectPool::Wait(long ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto stopping = [this] {
+    return ctx_->stop_starting.load() || ctx_->sink->stop_requested();
+  };
+  cv_.wait_for(lock, std::chrono::milliseconds(ms), stopping);
+  return !stopping();
+}
+
+void LargeObjectPool::Work() {
+  std::unique_ptr<HttpClient> http = NewCurlHttpClient();
+  while (true) {
+    std::unique_ptr<Job> job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return closed_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+      ++busy_;
+    }
+    Copy(std::move(job), http.get());
+    std::lock_guard<std::mutex> lock(mu_);
+    --busy_;
+    ctx_->in_flight--;
+  }
+}
+
+void LargeObjectPool::Copy(std::unique_ptr<Job> job, HttpClient* http) {
+  std::mt19937_64 rng(std::random_device{}());
+  while (!ctx_->stop_starting.load() && !ctx_->sink->stop_requested()) {
+    job->attempts++;
+    Attempt a = CopyOnce(job.get(), http);
+    if (a.ok) {
+      ctx_->sink->Succeeded(job->url, job->key, a.bytes, a.record);
+      return;
+    }
+    if (a.verdict == Verdict::kStopRun) return;  // the sink has the reason
+    if (a.verdict == Verdict::kFailObject ||
+        job->attempts > ctx_->options.max_retries) {
+      std::string reason = a.verdict == Verdict::kFailObject
+                               ? a.error
+                               : FailureReason(a.error, job->attempts);
+      spdlog::warn("failed {}: {}", job->url, reason);
+      ctx_->sink->Failed(job->url, reason);
+      return;
+    }
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    ctx_->retrying++;
+    bool go_on = Wait(BackoffMs(job->attempts, unit(rng), a.retry_after_ms));
+    ctx_->retrying--;
+    if (!go_on) return;
+  }
+}
+
+namespace {
+
+struct RangeBody {
+  std::string body;
+  int64_t total = -1;
+  std::string etag;
+  std::string content_type;
+};
+
+}  // namespace
+
+// One attempt: every part, then Complete. Aborts the upload on failure.
+LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job,
+                                                   HttpClient* http) {
+  Attempt a;
+  const EngineOptions& opt = ctx_->options;
+  auto fetch = [&](int64_t first, int64_t last, RangeBody* out) {
+    HttpRequest req;
+    req.url = job->url;
+    req.headers = {{"Range", "bytes=" + std::to_string(first) + "-" +
+                                 std::to_string(last)},
+                   {"Accept-Encoding", "identity"}};
+    req.timeout_ms = opt.download_timeout_ms;
+    req.connect_timeout_ms = std::min(opt.connect_timeout_ms, req.timeout_ms);
+    Result<HttpResponse> r = http->Send(req);
+    if (!r.ok()) {
+      a.error = r.status().code() == Status::Code::kTimeout ? "timeout"
+                                                            : "connection error";
+      return false;
+    }
+    if (r->status != 206) {
+      a.error = r->status == 200 ? "source ignores Range requests"
+                                 : "http " + std::to_string(r->status);
+      a.verdict = r->status == 200 ? Verdict::kFailObject
+                                   : ClassifySourceStatus(r->status);
+      a.retry_after_ms =
+          ParseRetryAfterMs(r->Header("retry-after"), std::time(nullptr));
+      return false;
+    }
+    out->total = TotalFromContentRange(r->Header("content-range"));
+    out->etag = r->Header("etag");
+    out->content_type = r->Header("content-type");
+    out->body = std::move(r->body);
+    int64_t want = std::min(last + 1, out->total) - first;
+    if (static_cast<int64_t>(out->body.size()) != want) {
+      a.error = "truncated body (got " + std::to_string(out->body.size()) +
+                " of " + std::to_string(want) + " bytes)";
+      return false;
+    }
+    return true;
+  };
+  // Sends an S3 request; on failure fills `a` from the S3 error class.
+  auto s3 = [&](HttpRequest req, std::string_view what,
+                auto parse) -> decltype(parse(what, HttpResponse())) {
+    req.timeout_ms = opt.upload_timeout_ms;
+    Result<HttpResponse> r = http->Send(req);
+    auto parsed = r.ok() ? parse(what, *r)
+                         : decltype(parse(what, HttpResponse()))(
+                               S3ErrorFromTransport(what, r.status()));
+    if (!parsed.ok())
+      a.verdict = JudgeS3Error(ctx_, parsed.error(), job, &a.error,
+                               &a.retry_after_ms);
+    return parsed;
+  };
+
+  RangeBody part;
+  if (!fetch(0, opt.part_size - 1, &part)) return a;
+  if (part.total <= 0) {
+    a.error = "source sent no Content-Range total";
+    a.verdict = Verdict::kFailObject;
+    return a;
+  }
+  Result<AwsCredentials> creds = ctx_->credentials();
+  if (!creds.ok()) {
+    ctx_->sink->StopRun(creds.status().ToString());
+    a.verdict = Verdict::kStopRun;
+    return a;
+  }
+  PutObjectParams params;
+  params.key = job->key;
+  params.content_type = part.content_type;
+  params.acl = opt.acl;
+  auto upload_id = s3(BuildCreateMultipartUpload(ctx_->target, params, *creds,
+                                                 std::time(nullptr)),
+                      S3What("POST", job->key), ParseCreateMultipartUpload);
+  if (!upload_id.ok()) return a;
+
+  const std::string first_etag = part.etag;
+  Md5Hasher whole;
+  std::vector<CompletedPart> parts;
+  int64_t offset = 0;
+  for (int number = 1; offset < part.total; ++number) {
+    bool stopping = ctx_->stop_starting.load() || ctx_->sink->stop_requested();
+    if (number > 1 && (stopping || !fetch(offset, offset + opt.part_size - 1,
+                                          &part))) {
+      if (stopping) a.verdict = Verdict::kStopRun;
+      break;
+    }
+    if (part.etag != first_etag) {
+      a.error = "source changed during the copy";
+      break;
+    }
+    whole.Update(part.body);
+    std::string md5 = Base64Encode(Md5(part.body));
+    HttpRequest req = BuildUploadPart(ctx_->target, job->key, *upload_id,
+                                      number, part.body, md5, *creds,
+                                      std::time(nullptr));
+    int64_t size = static_cast<int64_t>(part.body.size());
+    req.body = std::move(part.body);  // the builder leaves the body to us
+    auto put = s3(std::move(req), S3What("PUT", job->key), ParsePutObject);
+    if (!put.ok()) break;
+    parts.push_back({number, put->etag});
+    offset += size;
+  }
+  std::string digest = HexEncode(whole.Finish());
+  std::string source_md5 = PlainMd5FromEtag(first_etag);
+  if (offset == part.total && !source_md5.empty() && digest != source_md5)
+    a.error = "checksum mismatch";
+  if (offset == part.total && a.error.empty()) {
+    auto done = s3(BuildCompleteMultipartUpload(ctx_->target, job->key,
+                                                *upload_id, parts, *creds,
+                                                std::time(nullptr)),
+                   S3What("POST", job->key), ParseCompleteMultipartUpload);
+    if (done.ok()) {
+      a.ok = true;
+      a.bytes = static_cast<uint64_t>(part.total);
+      a.record = "md5:" + digest;
+      return a;
+    }
+  }
+  HttpRequest abort = BuildAbortMultipartUpload(ctx_->target, job->key,
+                                                *upload_id, *creds,
+                                                std::time(nullptr));
+  abort.timeout_ms = 10000;
+  (void)http->Send(abort);  // best effort; a lifecycle rule cleans the rest
+  return a;
+}
+
+}  // namespace cfm

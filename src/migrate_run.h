@@ -1,0 +1,54 @@
+// The pieces of `cfmigrate migrate` around the engine: preparing the state
+// directory, the dry run, the final report. Split from cmd_migrate.cc to
+// keep each file to one concern.
+#ifndef CFMIGRATE_MIGRATE_RUN_H_
+#define CFMIGRATE_MIGRATE_RUN_H_
+
+#include <cstdint>
+#include <string>
+
+#include "key_mapper.h"
+#include "settings.h"
+#include "status.h"
+
+namespace cfm {
+
+// Creates `dir` and its parents when missing. kIOError naming it on failure.
+Status MakeDirs(const std::string& dir);
+
+// Moves last run's failed_transfers.txt aside to failed_transfers.prev.txt
+// so this run's file holds this run's failures only. When the input list
+// is that very file, returns the new path of the input; else `list_path`.
+Result<std::string> RotateFailedList(const std::string& failed_path,
+                                     const std::string& list_path);
+
+// --dry-run: prints counts and sample keys; with `sample` > 0 also HEADs
+// that many random source URLs to estimate total bytes and time. Contacts
+// nothing but the source. Returns the exit code.
+int DryRun(const std::string& list_path, const KeyMappingOptions& mapping,
+           const CollisionReport& scan, uint64_t already_done, int sample);
+
+struct RunSummary {
+  uint64_t lines = 0;
+  uint64_t unique = 0;
+  uint64_t skipped = 0;
+  uint64_t succeeded = 0;
+  uint64_t failed = 0;
+  uint64_t malformed = 0;
+  uint64_t bytes = 0;
+  double elapsed_seconds = 0;
+  bool interrupted = false;
+  std::string stop_reason;
+  int exit_code = 0;
+};
+
+// Writes migration_report.json atomically (temp file, fsync, rename).
+Status WriteReport(const std::string& path, const RunSummary& summary,
+                   const Settings& settings);
+
+// The closing lines printed to the console.
+std::string FormatSummary(const RunSummary& summary);
+
+}  // namespace cfm
+
+#endif  // CFMIGRATE_MIGRATE_RUN_H_
