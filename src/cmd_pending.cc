@@ -24,8 +24,5 @@ int RunCollect(const std::vector<std::string>& a) {
 int RunDetectRegion(const std::vector<std::string>& a) {
   return NotYet(kDetectRegion, a);
 }
-int RunValidate(const std::vector<std::string>& a) {
-  return NotYet(kValidate, a);
-}
 
 }  // namespace cfm
