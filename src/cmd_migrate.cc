@@ -1,8 +1,7 @@
 // cfmigrate migrate: copy every URL of the input list into S3.
 #include <signal.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -52,8 +51,8 @@ EngineOptions OptionsFrom(const Settings& s) {
   EngineOptions o;
   int threads = static_cast<int>(s.GetInt("THREADS"));
   if (threads == 0)
-    threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()),
-                         1, 4);
+    threads =
+        std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
   o.threads = threads;
   o.max_retries = static_cast<int>(s.GetInt("MAX_RETRIES"));
   o.download_timeout_ms =
@@ -72,7 +71,7 @@ EngineOptions OptionsFrom(const Settings& s) {
 // signals and the grace period.
 void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
              LargeObjectPool* pool, const std::atomic<int>* loops_running,
-             uint64_t total) {
+             uint64_t total, uint64_t already_done) {
   ProgressMeter meter(NowMs());
   const bool tty = ::isatty(STDOUT_FILENO);
   int64_t last_sync = NowMs(), last_bar = 0, stop_at = 0;
@@ -80,7 +79,7 @@ void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
   auto counts = [&] {
     ProgressCounts c;
     c.total = total;
-    c.skipped = feed->skipped();
+    c.skipped = std::min(feed->skipped(), already_done);
     c.succeeded = sink->succeeded();
     c.failed = sink->failed();
     c.retrying = static_cast<uint64_t>(std::max(0, ctx->retrying.load()));
@@ -95,14 +94,16 @@ void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
       ctx->stop_starting = true;
       feed->Stop();
       stop_at = now;
-      spdlog::warn("interrupted: finishing {} transfers in flight (up to {} "
-                   "s); interrupt again to abort them",
-                   ctx->in_flight.load(), kGraceMs / 1000);
+      spdlog::warn(
+          "interrupted: finishing {} transfers in flight (up to {} "
+          "s); interrupt again to abort them",
+          ctx->in_flight.load(), kGraceMs / 1000);
     }
     if ((signals > 1 || (stop_at && now - stop_at > kGraceMs)) &&
         !ctx->abort_now.load()) {
       ctx->abort_now = true;
-      spdlog::warn("aborting transfers in flight; they will be redone next run");
+      spdlog::warn(
+          "aborting transfers in flight; they will be redone next run");
     }
     if (sink->stop_requested() && !ctx->stop_starting.load()) {
       ctx->stop_starting = true;
@@ -140,8 +141,8 @@ struct Files {
 
 // Everything before the first transfer; returns an exit code to stop with,
 // or -1 to go on with `*scan` and `*done` filled.
-int Prepare(const Settings& s, const KeyMappingOptions& mapping, Files* f,
-            CollisionReport* scan, UrlSet* done, uint64_t* already_done) {
+int Prepare(const KeyMappingOptions& mapping, Files* f, CollisionReport* scan,
+            UrlSet* done, uint64_t* already_done) {
   Result<CollisionReport> scanned = ScanForCollisions(f->list, mapping);
   if (!scanned.ok()) {
     spdlog::error("SOURCE_URLS_FILE {}: {}", f->list,
@@ -150,13 +151,15 @@ int Prepare(const Settings& s, const KeyMappingOptions& mapping, Files* f,
   }
   *scan = std::move(*scanned);
   if (scan->collisions > 0) {
-    spdlog::error("{} keys would be written by more than one URL ({} URLs); "
-                  "nothing was uploaded. Examples:",
-                  scan->collisions, scan->colliding_urls);
+    spdlog::error(
+        "{} keys would be written by more than one URL ({} URLs); "
+        "nothing was uploaded. Examples:",
+        scan->collisions, scan->colliding_urls);
     for (const KeyCollision& c : scan->examples)
       spdlog::error("  {} <- {} and {}", c.key, c.first_url, c.second_url);
-    spdlog::error("Set PRESERVE_PATH_STRUCTURE=true (--preserve-path-structure)"
-                  " to keep each URL's path in its key.");
+    spdlog::error(
+        "Set PRESERVE_PATH_STRUCTURE=true (--preserve-path-structure)"
+        " to keep each URL's path in its key.");
     return kExitConfig;
   }
   done->Reserve(scan->unique_urls + scan->unique_urls / 2);
@@ -191,7 +194,6 @@ int ConnectS3(const Settings& s, MigrateContext* ctx,
     spdlog::error("{}", creds.status().message());
     return kExitConfig;
   }
-  spdlog::info("credentials: {}", MaskedForLog(*creds));
   CredentialsProvider* p = provider->get();
   ctx->credentials = [p] { return p->Get(); };
   ctx->refresh_credentials = [p] { return p->ForceRefresh(); };
@@ -223,7 +225,7 @@ int RunMigrate(const std::vector<std::string>& args) {
   CollisionReport scan;
   auto done = std::make_unique<UrlSet>();
   uint64_t already_done = 0;
-  if (int code = Prepare(s, mapping, &f, &scan, done.get(), &already_done);
+  if (int code = Prepare(mapping, &f, &scan, done.get(), &already_done);
       code >= 0)
     return code;
   if (dry_run)
@@ -241,8 +243,9 @@ int RunMigrate(const std::vector<std::string>& args) {
   auto failed = list.ok() ? AppendFile::Open(f.failed, /*truncate=*/true)
                           : Result<std::unique_ptr<AppendFile>>(list.status());
   if (!completed.ok() || !failed.ok()) {
-    spdlog::error("{}", (!completed.ok() ? completed.status() : failed.status())
-                            .ToString());
+    spdlog::error(
+        "{}",
+        (!completed.ok() ? completed.status() : failed.status()).ToString());
     return kExitConfig;
   }
   ResultSink sink(completed->get(), failed->get());
@@ -252,12 +255,13 @@ int RunMigrate(const std::vector<std::string>& args) {
   ctx.sink = &sink;
   LargeObjectPool pool(&ctx);
   ctx.large = &pool;
-  uint64_t todo = scan.unique_urls > already_done ? scan.unique_urls - already_done : 0;
-  spdlog::info("migrate: {} unique URLs, {} already done, {} to copy to "
-               "s3://{}/{} ({} in flight, {} loops)",
-               scan.unique_urls, already_done, todo, s.Get("DESTINATION_BUCKET"),
-               s.Get("DESTINATION_PREFIX"), ctx.limit->max(),
-               ctx.options.threads);
+  uint64_t todo =
+      scan.unique_urls > already_done ? scan.unique_urls - already_done : 0;
+  spdlog::info(
+      "migrate: {} unique URLs, {} already done, {} to copy to "
+      "s3://{}/{} ({} in flight, {} loops)",
+      scan.unique_urls, already_done, todo, s.Get("DESTINATION_BUCKET"),
+      s.Get("DESTINATION_PREFIX"), ctx.limit->max(), ctx.options.threads);
   InstallSignalHandlers();
   feed.Start();
   std::atomic<int> loops_running{ctx.options.threads};
@@ -267,7 +271,8 @@ int RunMigrate(const std::vector<std::string>& args) {
       TransferLoop(&ctx).Run();
       loops_running--;
     });
-  Monitor(&ctx, &sink, &feed, &pool, &loops_running, scan.unique_urls);
+  Monitor(&ctx, &sink, &feed, &pool, &loops_running, scan.unique_urls,
+          already_done);
   for (std::thread& t : threads) t.join();
   pool.Close();
   feed.Stop();
@@ -276,7 +281,7 @@ int RunMigrate(const std::vector<std::string>& args) {
   RunSummary sum;
   sum.lines = scan.urls;
   sum.unique = scan.unique_urls;
-  sum.skipped = already_done + (feed.skipped() - 0);
+  sum.skipped = std::min<uint64_t>(feed.skipped(), already_done);
   sum.succeeded = sink.succeeded();
   sum.failed = sink.failed();
   sum.malformed = sink.malformed();
@@ -285,16 +290,18 @@ int RunMigrate(const std::vector<std::string>& args) {
   sum.interrupted = g_signals.load() > 0;
   sum.stop_reason = sink.stop_message();
   if (!feed.status().ok()) sum.stop_reason = feed.status().ToString();
-  sum.exit_code = sum.interrupted             ? kExitInterrupted
-                  : !sum.stop_reason.empty() ? kExitConfig
+  sum.exit_code = sum.interrupted                ? kExitInterrupted
+                  : !sum.stop_reason.empty()     ? kExitConfig
                   : (sum.failed + sum.malformed) ? kExitFailures
                                                  : kExitOk;
   if (!sum.stop_reason.empty())
     spdlog::error("run stopped: {}", sum.stop_reason);
   spdlog::info(FormatSummary(sum));
   if (sum.failed + sum.malformed)
-    spdlog::info("failed URLs are listed in {}; re-run to retry them", f.failed);
-  if (sum.interrupted) spdlog::info("state saved; run the same command to resume");
+    spdlog::info("failed URLs are listed in {}; re-run to retry them",
+                 f.failed);
+  if (sum.interrupted)
+    spdlog::info("state saved; run the same command to resume");
   if (Status st = WriteReport(f.report, sum, s); !st.ok())
     spdlog::error("{}", st.ToString());
   FlushLogs();

@@ -233,8 +233,9 @@ uint32_t Crc32c(std::string_view data, uint32_t crc) {
 }
 
 std::string Crc32cBase64(uint32_t crc) {
-  const char be[4] = {static_cast<char>(crc >> 24), static_cast<char>(crc >> 16),
-                      static_cast<char>(crc >> 8), static_cast<char>(crc)};
+  const char be[4] = {static_cast<char>(crc >> 24),
+                      static_cast<char>(crc >> 16), static_cast<char>(crc >> 8),
+                      static_cast<char>(crc)};
   return Base64Encode(std::string_view(be, 4));
 }
 

@@ -43,11 +43,10 @@ TEST(CryptoTest, HmacSha256Rfc4231) {
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
   EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-  EXPECT_EQ(
-      HexEncode(HmacSha256(
-          std::string(131, '\xaa'),
-          "Test Using Larger Than Block-Size Key - Hash Key First")),
-      "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(HexEncode(HmacSha256(
+                std::string(131, '\xaa'),
+                "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
 TEST(CryptoTest, HmacEmptyKeyAndMessage) {
@@ -60,8 +59,9 @@ TEST(CryptoTest, PreparedKeyMatchesOneShotAndIsReusable) {
   unsigned char out[kSha256Size];
   for (int i = 0; i < 3; ++i) {
     key.Mac("what do ya want for nothing?", out);
-    EXPECT_EQ(HexEncode(std::string_view(reinterpret_cast<char*>(out), 32)),
-              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    EXPECT_EQ(
+        HexEncode(std::string_view(reinterpret_cast<char*>(out), 32)),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     key.Mac("other", out);
     EXPECT_EQ(std::string(reinterpret_cast<char*>(out), 32),
               HmacSha256("Jefe", "other"));

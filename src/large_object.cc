@@ -118,8 +118,7 @@ struct RangeBody {
 }  // namespace
 
 // One attempt: every part, then Complete. Aborts the upload on failure.
-LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job,
-                                                   HttpClient* http) {
+LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
   Attempt a;
   const EngineOptions& opt = ctx_->options;
   auto fetch = [&](int64_t first, int64_t last, RangeBody* out) {
@@ -132,23 +131,28 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job,
     req.connect_timeout_ms = std::min(opt.connect_timeout_ms, req.timeout_ms);
     Result<HttpResponse> r = http->Send(req);
     if (!r.ok()) {
-      a.error = r.status().code() == Status::Code::kTimeout ? "timeout"
-                                                            : "connection error";
+      a.error = r.status().code() == Status::Code::kTimeout
+                    ? "timeout"
+                    : "connection error";
       return false;
     }
-    if (r->status != 206) {
-      a.error = r->status == 200 ? "source ignores Range requests"
-                                 : "http " + std::to_string(r->status);
-      a.verdict = r->status == 200 ? Verdict::kFailObject
-                                   : ClassifySourceStatus(r->status);
+    // A source that ignores Range sends the whole object with a 200: it is
+    // then split into parts from memory.
+    bool whole = r->status == 200 && first == 0;
+    if (r->status != 206 && !whole) {
+      a.error = "http " + std::to_string(r->status);
+      a.verdict = ClassifySourceStatus(r->status);
       a.retry_after_ms =
           ParseRetryAfterMs(r->Header("retry-after"), std::time(nullptr));
       return false;
     }
-    out->total = TotalFromContentRange(r->Header("content-range"));
+    out->total =
+        whole ? std::strtoll(r->Header("content-length").c_str(), nullptr, 10)
+              : TotalFromContentRange(r->Header("content-range"));
     out->etag = r->Header("etag");
     out->content_type = r->Header("content-type");
     out->body = std::move(r->body);
+    if (whole) last = out->total - 1;
     int64_t want = std::min(last + 1, out->total) - first;
     if (static_cast<int64_t>(out->body.size()) != want) {
       a.error = "truncated body (got " + std::to_string(out->body.size()) +
@@ -166,8 +170,8 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job,
                          : decltype(parse(what, HttpResponse()))(
                                S3ErrorFromTransport(what, r.status()));
     if (!parsed.ok())
-      a.verdict = JudgeS3Error(ctx_, parsed.error(), job, &a.error,
-                               &a.retry_after_ms);
+      a.verdict =
+          JudgeS3Error(ctx_, parsed.error(), job, &a.error, &a.retry_after_ms);
     return parsed;
   };
 
@@ -194,14 +198,25 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job,
   if (!upload_id.ok()) return a;
 
   const std::string first_etag = part.etag;
+  std::string whole_body;  // only when the source ignored Range
+  if (static_cast<int64_t>(part.body.size()) == part.total &&
+      part.total > opt.part_size) {
+    whole_body = std::move(part.body);
+    part.body = whole_body.substr(0, opt.part_size);
+  }
   Md5Hasher whole;
   std::vector<CompletedPart> parts;
   int64_t offset = 0;
   for (int number = 1; offset < part.total; ++number) {
     bool stopping = ctx_->stop_starting.load() || ctx_->sink->stop_requested();
-    if (number > 1 && (stopping || !fetch(offset, offset + opt.part_size - 1,
-                                          &part))) {
-      if (stopping) a.verdict = Verdict::kStopRun;
+    if (number > 1 && stopping) {
+      a.verdict = Verdict::kStopRun;
+      break;
+    }
+    if (number > 1 && !whole_body.empty()) {
+      part.body = whole_body.substr(offset, opt.part_size);
+    } else if (number > 1 &&
+               !fetch(offset, offset + opt.part_size - 1, &part)) {
       break;
     }
     if (part.etag != first_etag) {
@@ -210,9 +225,9 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job,
     }
     whole.Update(part.body);
     std::string md5 = Base64Encode(Md5(part.body));
-    HttpRequest req = BuildUploadPart(ctx_->target, job->key, *upload_id,
-                                      number, part.body, md5, *creds,
-                                      std::time(nullptr));
+    HttpRequest req =
+        BuildUploadPart(ctx_->target, job->key, *upload_id, number, part.body,
+                        md5, *creds, std::time(nullptr));
     int64_t size = static_cast<int64_t>(part.body.size());
     req.body = std::move(part.body);  // the builder leaves the body to us
     auto put = s3(std::move(req), S3What("PUT", job->key), ParsePutObject);
@@ -225,10 +240,10 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job,
   if (offset == part.total && !source_md5.empty() && digest != source_md5)
     a.error = "checksum mismatch";
   if (offset == part.total && a.error.empty()) {
-    auto done = s3(BuildCompleteMultipartUpload(ctx_->target, job->key,
-                                                *upload_id, parts, *creds,
-                                                std::time(nullptr)),
-                   S3What("POST", job->key), ParseCompleteMultipartUpload);
+    auto done =
+        s3(BuildCompleteMultipartUpload(ctx_->target, job->key, *upload_id,
+                                        parts, *creds, std::time(nullptr)),
+           S3What("POST", job->key), ParseCompleteMultipartUpload);
     if (done.ok()) {
       a.ok = true;
       a.bytes = static_cast<uint64_t>(part.total);
@@ -236,9 +251,8 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job,
       return a;
     }
   }
-  HttpRequest abort = BuildAbortMultipartUpload(ctx_->target, job->key,
-                                                *upload_id, *creds,
-                                                std::time(nullptr));
+  HttpRequest abort = BuildAbortMultipartUpload(
+      ctx_->target, job->key, *upload_id, *creds, std::time(nullptr));
   abort.timeout_ms = 10000;
   (void)http->Send(abort);  // best effort; a lifecycle rule cleans the rest
   return a;

@@ -1,8 +1,8 @@
 #include "migrate_context.h"
 
-#include <chrono>
-
 #include <spdlog/spdlog.h>
+
+#include <chrono>
 
 #include "crypto.h"
 #include "result_sink.h"
@@ -57,13 +57,15 @@ Result<Integrity> ComputeIntegrity(ChecksumMode mode, const std::string& etag,
 Verdict JudgeS3Error(MigrateContext* ctx, const S3Error& err, Job* job,
                      std::string* error, long* retry_after_ms) {
   *retry_after_ms = -1;
+  spdlog::debug("{} ({})", err.status.message(),
+                S3ErrorClassName(err.error_class));
   if (err.http_status == 0) {
     *error = err.status.code() == Status::Code::kTimeout ? "timeout"
                                                          : "connection error";
   } else {
-    *error = "s3 " + (err.code.empty()
-                          ? "http " + std::to_string(err.http_status)
-                          : err.code);
+    *error =
+        "s3 " + (err.code.empty() ? "http " + std::to_string(err.http_status)
+                                  : err.code);
   }
   switch (err.error_class) {
     case S3ErrorClass::kRetry:

@@ -30,8 +30,8 @@ enum class ChecksumMode { kAuto, kMd5, kCrc32c, kNone };
 struct Job {
   std::string url;
   std::string key;
-  int attempts = 0;  // attempts started so far (a GET+PUT, or a PUT alone)
-  int64_t due_ms = 0;                 // when a waiting retry may start
+  int attempts = 0;    // attempts started so far (a GET+PUT, or a PUT alone)
+  int64_t due_ms = 0;  // when a waiting retry may start
   bool refreshed_credentials = false;  // ExpiredToken refresh used up
   // Filled by the download; `downloaded` means the body is complete and
   // verified, so a retry redoes only the PUT.
@@ -40,7 +40,7 @@ struct Job {
   std::string etag;  // the source's, as sent (quotes included)
   int64_t content_length = -1;
   bool downloaded = false;
-  bool too_large = false;  // over the multipart threshold
+  bool too_large = false;   // over the multipart threshold
   std::string etag_record;  // the checksum field of completed.txt
 };
 

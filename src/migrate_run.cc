@@ -43,8 +43,8 @@ Result<std::string> RotateFailedList(const std::string& failed_path,
   prev = dot == std::string::npos ? prev + ".prev"
                                   : prev.substr(0, dot) + ".prev.txt";
   if (::rename(failed_path.c_str(), prev.c_str()) != 0)
-    return Status::IOError("cannot move " + failed_path + " to " + prev +
-                           ": " + std::strerror(errno));
+    return Status::IOError("cannot move " + failed_path + " to " + prev + ": " +
+                           std::strerror(errno));
   return same ? prev : list_path;
 }
 
@@ -149,9 +149,9 @@ Status WriteReport(const std::string& path, const RunSummary& s,
       {"malformed", s.malformed},
       {"bytes", s.bytes},
       {"elapsed_seconds", s.elapsed_seconds},
-      {"files_per_second",
-       s.elapsed_seconds > 0 ? (s.succeeded + s.failed) / s.elapsed_seconds
-                             : 0.0},
+      {"files_per_second", s.elapsed_seconds > 0
+                               ? (s.succeeded + s.failed) / s.elapsed_seconds
+                               : 0.0},
       {"megabytes_per_second",
        s.elapsed_seconds > 0 ? s.bytes / s.elapsed_seconds / 1e6 : 0.0},
       {"interrupted", s.interrupted},

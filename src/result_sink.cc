@@ -32,7 +32,8 @@ Status AppendFile::Append(std::string_view line) {
 Status AppendFile::Sync() {
   // No lock: fdatasync may run while another thread appends.
   if (::fdatasync(fd_) != 0)
-    return Status::IOError("cannot sync " + path_ + ": " + std::strerror(errno));
+    return Status::IOError("cannot sync " + path_ + ": " +
+                           std::strerror(errno));
   return Status::OK();
 }
 

@@ -42,8 +42,8 @@ class ResultSink {
              int first_failures = 20, int any_failures = 200);
 
   // Records an object that S3 has acknowledged.
-  void Succeeded(const std::string& url, const std::string& key,
-                 uint64_t bytes, const std::string& checksum);
+  void Succeeded(const std::string& url, const std::string& key, uint64_t bytes,
+                 const std::string& checksum);
   // Records an object given up on, with its reason ("http 404", ...).
   void Failed(const std::string& url, const std::string& reason);
   // Records an input line that is not a usable URL.

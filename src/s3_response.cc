@@ -97,8 +97,9 @@ S3Result<std::string> ParseCompleteMultipartUpload(
   if (doc.load_buffer(response.body.data(), response.body.size()) &&
       doc.child("Error"))
     return S3ErrorFromResponse(what, response);
-  std::string etag =
-      doc.child("CompleteMultipartUploadResult").child_value("ETag");
+  // S3 names the root CompleteMultipartUploadResult; moto's serializer
+  // names it after the operation's output shape. Either way ETag is a child.
+  std::string etag = doc.document_element().child_value("ETag");
   if (etag.empty()) return Malformed(what, response, "no ETag in body");
   return etag;
 }

@@ -14,8 +14,7 @@ constexpr std::string_view kTerminator = "aws4_request";
 
 bool IsUnreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-         c == '~';
+         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 void AppendUriEncoded(std::string_view s, bool keep_slash, std::string* out) {

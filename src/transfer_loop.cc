@@ -401,8 +401,8 @@ void TransferLoop::Impl::Run() {
       return;
     int timeout = 100;
     if (!waiting.empty())
-      timeout = static_cast<int>(std::clamp<int64_t>(
-          waiting.begin()->first - NowMs(), 0, timeout));
+      timeout = static_cast<int>(
+          std::clamp<int64_t>(waiting.begin()->first - NowMs(), 0, timeout));
     curl_multi_poll(multi, nullptr, 0, timeout, nullptr);
     int running = 0;
     curl_multi_perform(multi, &running);
