@@ -10,14 +10,25 @@
 namespace cfm {
 namespace {
 
+// Midpoints are spelled with URL-unreserved characters only, in ASCII
+// order, so a start-after value never needs escaping (and stays clear of
+// signing differences between S3 implementations).
+constexpr char kAlphabet[] =
+    "-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz~";
+constexpr uint64_t kBase = sizeof(kAlphabet) - 1;
 constexpr int kDigits = 6;
-constexpr uint64_t kBase = 96;  // characters 0x20..0x7F
-const char kTop[] = "\x7F";     // above every printable-ASCII key
+const char kTop[] = "\x7F";  // above every printable-ASCII key
 
+// Position of the largest alphabet character <= s[i] (0 when none or past
+// the end): monotonic in the byte value.
 uint64_t Digit(std::string_view s, size_t i) {
   if (i >= s.size()) return 0;
-  unsigned c = static_cast<unsigned char>(s[i]);
-  return std::min(std::max(c, 0x20u), 0x7Fu) - 0x20;
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  uint64_t d = 0;
+  for (uint64_t k = 0; k < kBase; ++k) {
+    if (static_cast<unsigned char>(kAlphabet[k]) <= c) d = k;
+  }
+  return d;
 }
 
 struct Range {
@@ -167,12 +178,12 @@ bool KeySpaceMidpoint(std::string_view lo, std::string_view hi,
   }
   if (b <= a + 1) return false;
   uint64_t m = a + (b - a) / 2;
-  std::string tail(kDigits, ' ');
+  std::string tail(kDigits, kAlphabet[0]);
   for (int i = kDigits - 1; i >= 0; --i) {
-    tail[i] = static_cast<char>(0x20 + m % kBase);
+    tail[i] = kAlphabet[m % kBase];
     m /= kBase;
   }
-  while (!tail.empty() && tail.back() == ' ') tail.pop_back();
+  while (!tail.empty() && tail.back() == kAlphabet[0]) tail.pop_back();
   *mid = std::string(hi.substr(0, common)) + tail;
   return lo < *mid && *mid < hi;
 }

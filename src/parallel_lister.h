@@ -52,8 +52,9 @@ struct ParallelListOptions {
 Status ListInParallel(const ParallelListOptions& options);
 
 // A key strictly between `lo` and `hi` (lo < hi), near the middle of the
-// key space between them (printable ASCII resolution, 6 characters past the
-// common prefix). Returns false when no such key is found. Pure.
+// key space between them, spelled past their common prefix with at most 6
+// URL-unreserved characters (A-Z a-z 0-9 - . _ ~). Returns false when no such
+// key is found. Pure.
 bool KeySpaceMidpoint(std::string_view lo, std::string_view hi,
                       std::string* mid);
 

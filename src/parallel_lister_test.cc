@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <map>
 #include <mutex>
 #include <string>
@@ -145,7 +146,13 @@ TEST(KeySpaceMidpointTest, StrictlyBetween) {
   EXPECT_EQ(mid.substr(0, 15), "images/image_00");
   EXPECT_FALSE(KeySpaceMidpoint("b", "a", &mid));
   EXPECT_FALSE(KeySpaceMidpoint("a", "a", &mid));
-  EXPECT_FALSE(KeySpaceMidpoint("a", "a ", &mid));  // nothing between
+  EXPECT_FALSE(KeySpaceMidpoint("a", "a-", &mid));  // nothing between
+  ASSERT_TRUE(KeySpaceMidpoint("images/a b+c", "images/z!", &mid));
+  for (char c : mid.substr(7)) {
+    EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) ||
+                std::string("-._~").find(c) != std::string::npos)
+        << mid;
+  }
 }
 
 }  // namespace
