@@ -21,6 +21,10 @@ Status MapS3Error(const S3Error& e, const std::string& operation,
     return Status::InvalidArgument("bucket " + bucket +
                                    " does not exist (DESTINATION_BUCKET)");
   }
+  if (e.error_class == S3ErrorClass::kStopRun) {
+    // Bad credentials, signature, bucket name: the run is misconfigured.
+    return Status::Auth(e.status.message());
+  }
   return e.status;
 }
 

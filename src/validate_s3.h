@@ -28,7 +28,8 @@ std::unique_ptr<S3Client> NewValidateS3Client(const ValidateS3Config& c);
 // A PageFetcher listing `prefix` with its own client. Transient errors
 // (SlowDown, 5xx, timeouts) are retried up to 5 times with backoff
 // (1, 2, 4, 8, 16 s). AccessDenied fails with kAuth saying that
-// s3:ListBucket is missing; NoSuchBucket with kInvalidArgument.
+// s3:ListBucket is missing; NoSuchBucket with kInvalidArgument; other
+// errors that stop a run (bad keys, signature) with kAuth.
 PageFetcher NewS3PageFetcher(const ValidateS3Config& c,
                              const std::string& prefix);
 

@@ -182,6 +182,31 @@ class ValidateTest(unittest.TestCase):
                          [self.prefix + "stray.jpg"])
         self.assertEqual(report["listed"], 22)
 
+    def test_migrate_on_missing_txt_repairs_the_bucket(self):
+        self.write_urls()
+        r = self.run_cli("migrate")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r, report = self.validate("--deep", "5")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(report["present"], 21)
+        gone = ["/img/d2/photo_8.jpg", "/img/d0/my%20photo.jpg"]
+        for p in gone:
+            self.s3.delete_object(Bucket=BUCKET, Key=self.key_for(p))
+        r, report = self.validate()
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertEqual(sorted(self.missing_list()),
+                         sorted(self.origin.url(p) for p in gone))
+        r = self.run_cli("migrate", urls="missing.txt")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for p in gone:
+            got = self.s3.get_object(Bucket=BUCKET, Key=self.key_for(p))
+            self.assertEqual(got["Body"].read(), self.files[p])
+        r, report = self.validate("--deep-fraction", "1")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertTrue(report["complete_and_intact"])
+        self.assertEqual(report["deep"]["checked"], 21)
+        self.assertEqual(self.missing_list(), [])
+
     def test_missing_required_setting_is_exit_2(self):
         self.write_urls()
         r = subprocess.run([BIN, "validate", "--state-dir", self.dir.name],
@@ -221,6 +246,7 @@ class ValidatePermissionsTest(unittest.TestCase):
             f.write("https://cdn.example/a.jpg\n")
         r = subprocess.run(
             [BIN, "validate", "--destination-bucket", BUCKET,
+             "--destination-prefix", "images-",
              "--source-url-prefix", "https://cdn.example/",
              "--source-urls-file", urls, "--state-dir", d.name],
             env=moto.env(Creds(*limited["creds"])), capture_output=True,
