@@ -205,7 +205,7 @@ int RunValidate(const std::vector<std::string>& args) {
     return kExitConfig;
   }
   if (int code = Connect(&run); code >= 0) return code;
-  ListingIndex index(run.report.prefix);
+  ListingIndex index(run.report.prefix, run.report.etag_check);
   Status st = ListBucket(&run, &index);
   if (st.ok()) {
     index.Finish();

@@ -34,40 +34,50 @@ bool ParsePlainMd5Etag(std::string_view etag, std::string* raw16) {
   return true;
 }
 
+uint64_t ListingIndex::Store(std::string_view name) {
+  constexpr size_t kBlock = size_t{1} << kBlockBits;
+  if (blocks_.empty() || block_used_ + name.size() > kBlock) {
+    blocks_.emplace_back(new char[kBlock]);
+    block_used_ = 0;
+  }
+  uint64_t offset = ((blocks_.size() - 1) << kBlockBits) + block_used_;
+  std::memcpy(blocks_.back().get() + block_used_, name.data(), name.size());
+  block_used_ += name.size();
+  return (offset << 16) | name.size();
+}
+
 bool ListingIndex::Add(std::string_view key, uint64_t size,
                        std::string_view etag) {
   if (key.substr(0, prefix_.size()) != prefix_) return false;
-  std::string_view name = key.substr(prefix_.size());
-  Object o{};
-  o.name = (static_cast<uint64_t>(arena_.size()) << 16) | name.size();
-  o.size = size;
-  std::string md5;
-  if (ParsePlainMd5Etag(etag, &md5)) {
-    std::memcpy(o.md5, md5.data(), 16);
-    o.md5_valid = 1;
+  names_.push_back(Store(key.substr(prefix_.size())));
+  sizes_.push_back(size);
+  flags_.push_back(0);
+  if (keep_md5_) {
+    std::string md5;
+    if (!ParsePlainMd5Etag(etag, &md5)) md5.assign(16, '\0');
+    md5_.insert(md5_.end(), md5.begin(), md5.end());
   }
-  arena_.append(name);
-  objects_.push_back(o);
   return true;
 }
 
 std::string_view ListingIndex::Name(size_t i) const {
-  uint64_t n = objects_[i].name;
-  return std::string_view(arena_).substr(n >> 16, n & 0xFFFF);
+  uint64_t n = names_[i];
+  uint64_t offset = n >> 16;
+  const char* block = blocks_[offset >> kBlockBits].get();
+  return std::string_view(block + (offset & ((1u << kBlockBits) - 1)),
+                          n & 0xFFFF);
 }
 
 void ListingIndex::Finish() {
-  objects_.shrink_to_fit();
-  arena_.shrink_to_fit();
   size_t capacity = 16;
-  while (capacity < objects_.size() * 2) capacity *= 2;
+  while (capacity < names_.size() * 2) capacity *= 2;
   table_.assign(capacity, 0);
   mask_ = capacity - 1;
-  for (size_t i = 0; i < objects_.size(); ++i) {
+  for (size_t i = 0; i < names_.size(); ++i) {
     std::string_view name = Name(i);
     uint64_t h = Hash64(name, kHashSeed);
     if (FindName(name, h) >= 0) {
-      objects_[i].flags |= kDuplicate;
+      flags_[i] |= kDuplicate;
       continue;
     }
     size_t slot = h & mask_;
@@ -100,13 +110,17 @@ std::string ListingIndex::Key(size_t i) const {
 }
 
 bool ListingIndex::PlainMd5(size_t i, std::string* raw16) const {
-  if (!objects_[i].md5_valid) return false;
-  raw16->assign(reinterpret_cast<const char*>(objects_[i].md5), 16);
+  if (!keep_md5_) return false;
+  const char* p = reinterpret_cast<const char*>(md5_.data()) + 16 * i;
+  static const char kZero[16] = {};
+  if (std::memcmp(p, kZero, 16) == 0) return false;
+  raw16->assign(p, 16);
   return true;
 }
 
 size_t ListingIndex::MemoryBytes() const {
-  return arena_.capacity() + objects_.capacity() * sizeof(Object) +
+  return (blocks_.size() << kBlockBits) + names_.capacity() * 8 +
+         sizes_.capacity() * 8 + flags_.capacity() + md5_.capacity() +
          table_.capacity() * sizeof(uint64_t);
 }
 

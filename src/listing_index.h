@@ -1,13 +1,13 @@
 // ListingIndex: the destination listing held compactly for comparison with
 // urls.txt. Keys are stored without the common prefix in one arena; each
 // object costs about 40 bytes plus its key, and lookups go through an
-// open-addressing table of 64-bit slots (32-bit hash tag + 32-bit index), so
-// 4,000,000 objects with 50-byte names take about 400 MB.
+// open-addressing table of 64-bit slots (32-bit hash tag + 32-bit index).
 #ifndef CFMIGRATE_LISTING_INDEX_H_
 #define CFMIGRATE_LISTING_INDEX_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,7 +27,10 @@ enum ObjectFlag : uint8_t {
 class ListingIndex {
  public:
   // `prefix` is the listing prefix; every added key must start with it.
-  explicit ListingIndex(std::string prefix) : prefix_(std::move(prefix)) {}
+  // `keep_md5`: store plain-MD5 ETags (for --etag-check); else PlainMd5()
+  // is always false and each object costs 16 bytes less.
+  explicit ListingIndex(std::string prefix, bool keep_md5 = true)
+      : prefix_(std::move(prefix)), keep_md5_(keep_md5) {}
 
   const std::string& prefix() const { return prefix_; }
 
@@ -44,35 +47,37 @@ class ListingIndex {
   // Finish() was called. Thread-safe for concurrent readers.
   int64_t Find(std::string_view key) const;
 
-  size_t size() const { return objects_.size(); }
+  size_t size() const { return names_.size(); }
   // The full key of object `i` (prefix + stored name).
   std::string Key(size_t i) const;
-  uint64_t Size(size_t i) const { return objects_[i].size; }
+  uint64_t Size(size_t i) const { return sizes_[i]; }
   // The ETag's MD5 when it is a plain 32-hex-digit MD5; else false.
   bool PlainMd5(size_t i, std::string* raw16) const;
-  uint8_t flags(size_t i) const { return objects_[i].flags; }
-  void SetFlag(size_t i, uint8_t f) { objects_[i].flags |= f; }
-  void ClearFlag(size_t i, uint8_t f) {
-    objects_[i].flags &= static_cast<uint8_t>(~f);
-  }
+  uint8_t flags(size_t i) const { return flags_[i]; }
+  void SetFlag(size_t i, uint8_t f) { flags_[i] |= f; }
+  void ClearFlag(size_t i, uint8_t f) { flags_[i] &= static_cast<uint8_t>(~f); }
 
   // Bytes held (arena, objects and table), for the benchmark.
   size_t MemoryBytes() const;
 
  private:
-  struct Object {
-    uint64_t name;  // arena offset << 16 | length
-    uint64_t size;
-    uint8_t md5[16];
-    uint8_t md5_valid;
-    uint8_t flags;
-  };
+  static constexpr int kBlockBits = 24;  // 16 MB arena blocks
   std::string_view Name(size_t i) const;
   int64_t FindName(std::string_view name, uint64_t hash) const;
+  // Copies `name` into the arena; returns its packed location.
+  uint64_t Store(std::string_view name);
 
   std::string prefix_;
-  std::string arena_;
-  std::vector<Object> objects_;
+  bool keep_md5_;
+  // Names live in fixed-size blocks (a name never spans two), so the arena
+  // grows without the 2x copy of one big string.
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  size_t block_used_ = 0;
+  // Per object, in parallel arrays (17 bytes, +16 for a plain MD5 ETag).
+  std::vector<uint64_t> names_;  // arena offset << 16 | length
+  std::vector<uint64_t> sizes_;
+  std::vector<uint8_t> flags_;
+  std::vector<uint8_t> md5_;     // 16 bytes per object; all zero: none
   std::vector<uint64_t> table_;  // 0 empty, else tag << 32 | (index + 1)
   uint64_t mask_ = 0;
 };

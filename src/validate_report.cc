@@ -105,6 +105,16 @@ std::string ValidateSummary(const ValidateReport& r) {
       c.duplicate_urls, c.malformed, c.present,
       Percent(c.present - c.size_mismatches, c.expected), c.missing,
       c.size_mismatches, c.extra);
+  for (size_t i = 0; i < r.result.missing_examples.size() && i < 5; ++i) {
+    s += "  missing: " + r.result.missing_examples[i] + "\n";
+  }
+  for (const SizeMismatch& m : r.result.size_mismatch_examples) {
+    s += fmt::format("  size mismatch: {} recorded {} bytes, S3 has {}\n",
+                     m.key, m.recorded, m.listed);
+  }
+  for (size_t i = 0; i < r.result.malformed_examples.size() && i < 5; ++i) {
+    s += "  malformed: " + r.result.malformed_examples[i] + "\n";
+  }
   if (r.deep_enabled) {
     s += fmt::format(
         "  deep check (seed {}): {} sampled, {} compared, {} differ, {} "
