@@ -38,6 +38,7 @@ bool CompleteAndIntact(const ValidateReport& r) {
 }
 
 int ValidateExitCode(const ValidateReport& r) {
+  if (r.deep.denied > 0 || r.etag.denied > 0) return kExitConfig;
   return CompleteAndIntact(r) ? kExitOk : kExitFailures;
 }
 

@@ -43,7 +43,8 @@ struct ValidateReport {
 // was malformed and no check found a difference or failed.
 bool CompleteAndIntact(const ValidateReport& r);
 
-// kExitOk when CompleteAndIntact, else kExitFailures.
+// kExitConfig when a check was refused access (a missing permission),
+// else kExitOk when CompleteAndIntact, else kExitFailures.
 int ValidateExitCode(const ValidateReport& r);
 
 nlohmann::json ValidateReportJson(const ValidateReport& r);

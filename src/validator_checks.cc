@@ -117,6 +117,7 @@ void CheckPool::Record(const Job& job, Status outcome, bool corrupt,
   std::string key = index_->Key(job.index);
   if (!outcome.ok()) {
     ++c.errors;
+    if (outcome.code() == Status::Code::kAuth) ++c.denied;
     if (errors_.size() < kMaxErrorExamples) {
       errors_.push_back({job.url, key, outcome.ToString()});
     }

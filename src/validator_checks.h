@@ -67,6 +67,7 @@ struct CheckCounts {
   size_t mismatched = 0;  // different bytes: the object is corrupt
   size_t skipped = 0;     // ETag check: a side's ETag is not a plain MD5
   size_t errors = 0;      // could not fetch a side
+  size_t denied = 0;      // of the errors: access denied (kAuth)
 };
 
 struct CheckFinding {

@@ -38,6 +38,7 @@ class FakeFetcher : public ObjectFetcher {
       const std::map<std::string, std::string>& m, const std::string& k) {
     auto it = m.find(k);
     if (it == m.end()) return Status::NotFound(k);
+    if (it->second == "DENIED") return Status::Auth("s3:GetObject missing");
     return ObjectDigest{it->second.size(), Md5(it->second)};
   }
   const FakeWorld* w_;
@@ -68,12 +69,28 @@ TEST(CheckPoolTest, DeepFindsSameSizeCorruption) {
   EXPECT_EQ(pool.deep().checked, 50u);
   EXPECT_EQ(pool.deep().mismatched, 1u);
   EXPECT_EQ(pool.deep().errors, 1u);
+  EXPECT_EQ(pool.deep().denied, 0u);
   ASSERT_EQ(pool.corrupt().size(), 1u);
   EXPECT_EQ(pool.corrupt()[0].key, "i/7");
   EXPECT_EQ(pool.corrupt()[0].url, "https://s/7");
   EXPECT_EQ(pool.corrupt_indices(), std::vector<size_t>{7});
   ASSERT_EQ(pool.errors().size(), 1u);
   EXPECT_EQ(pool.errors()[0].url, "https://s/none");
+}
+
+TEST(CheckPoolTest, AccessDeniedIsCountedApart) {
+  FakeWorld w;
+  ListingIndex index("i/");
+  index.Add("i/a", 1, "");
+  index.Finish();
+  w.source["https://s/a"] = "x";
+  w.dest["i/a"] = "DENIED";
+  CheckPool pool(&index, 1, [&w] { return std::make_unique<FakeFetcher>(&w); });
+  pool.Submit(CheckPool::Kind::kDeep, 0, "https://s/a");
+  pool.Finish();
+  EXPECT_EQ(pool.deep().errors, 1u);
+  EXPECT_EQ(pool.deep().denied, 1u);
+  EXPECT_NE(pool.errors()[0].detail.find("s3:GetObject"), std::string::npos);
 }
 
 TEST(CheckPoolTest, EtagCheckComparesPlainMd5sOnly) {

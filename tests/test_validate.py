@@ -255,6 +255,46 @@ class ValidatePermissionsTest(unittest.TestCase):
         self.assertIn("s3:ListBucket", r.stderr)
 
 
+    def test_deep_without_get_object_names_the_permission(self):
+        limited = {}
+
+        def seed(moto):
+            iam = moto._client("iam")
+            iam.create_user(UserName="listonly")
+            iam.put_user_policy(
+                UserName="listonly", PolicyName="list",
+                PolicyDocument=json.dumps({
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow",
+                                   "Action": "s3:ListBucket",
+                                   "Resource": "*"}]}))
+            k = iam.create_access_key(UserName="listonly")["AccessKey"]
+            limited["creds"] = (k["AccessKeyId"], k["SecretAccessKey"])
+            moto._client("s3").put_object(Bucket=BUCKET, Key="images-a.jpg",
+                                          Body=b"abc")
+
+        moto = MotoS3.start(self, buckets=[BUCKET], seed=seed)
+        origin = ImageOrigin.start(self, {"/a.jpg": b"abc"})
+        from servers.moto import Creds
+        d = tempfile.TemporaryDirectory()
+        self.addCleanup(d.cleanup)
+        urls = os.path.join(d.name, "urls.txt")
+        with open(urls, "w") as f:
+            f.write(origin.url("/a.jpg") + "\n")
+        base = [BIN, "validate", "--destination-bucket", BUCKET,
+                "--destination-prefix", "images-",
+                "--source-url-prefix", origin.base + "/",
+                "--source-urls-file", urls, "--state-dir", d.name]
+        env = moto.env(Creds(*limited["creds"]))
+        r = subprocess.run(base, env=env, capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = subprocess.run(base + ["--deep", "1"], env=env,
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("s3:GetObject", r.stdout)
+
+
 class ValidateLargeListingTest(unittest.TestCase):
     N = 50000
 
