@@ -105,8 +105,7 @@ int Head(cfm::S3Client& s3, const std::vector<std::string>& a) {
 int Get(cfm::S3Client& s3, const std::vector<std::string>& a) {
   if (a.size() < 3) return Usage();
   int64_t first = 0, last = -1;
-  if (a.size() > 3 &&
-      std::sscanf(a[3].c_str(), "%ld-%ld", &first, &last) != 2)
+  if (a.size() > 3 && std::sscanf(a[3].c_str(), "%ld-%ld", &first, &last) != 2)
     return Usage();
   auto r = s3.GetObject(a[1], first, last);
   if (!r.ok()) return Fail(r);
@@ -152,8 +151,8 @@ int Mpu(cfm::S3Client& s3, const std::vector<std::string>& a) {
   for (size_t off = 0; off < body.size() || parts.empty(); off += part_size) {
     std::string_view chunk = std::string_view(body).substr(off, part_size);
     int n = static_cast<int>(parts.size()) + 1;
-    auto etag = s3.UploadPart(p.key, *id, n, chunk,
-                              cfm::Base64Encode(cfm::Md5(chunk)));
+    auto etag =
+        s3.UploadPart(p.key, *id, n, chunk, cfm::Base64Encode(cfm::Md5(chunk)));
     if (!etag.ok()) {
       (void)s3.AbortMultipartUpload(p.key, *id);
       return Fail(etag);

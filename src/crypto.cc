@@ -213,7 +213,10 @@ __attribute__((target("sse4.2"))) uint32_t Crc32cHardware(std::string_view data,
 }
 
 bool Crc32cHardwareAvailable() {
-  static const bool available = __builtin_cpu_supports("sse4.2");
+  static const bool available = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("sse4.2") != 0;
+  }();
   return available;
 }
 
@@ -307,19 +310,23 @@ std::string Base64Encode(std::string_view bytes) {
 }
 
 Md5Hasher::Md5Hasher() : ctx_(EVP_MD_CTX_new()) {
-  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), Md5Md(), nullptr);
+  if (ctx_ == nullptr || EVP_DigestInit_ex2(ctx_, Md5Md(), nullptr) != 1) {
+    Die("Md5Hasher");
+  }
 }
 
-Md5Hasher::~Md5Hasher() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+Md5Hasher::~Md5Hasher() { EVP_MD_CTX_free(ctx_); }
 
 void Md5Hasher::Update(std::string_view data) {
-  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
+  if (EVP_DigestUpdate(ctx_, data.data(), data.size()) != 1) {
+    Die("EVP_DigestUpdate(MD5)");
+  }
 }
 
 std::string Md5Hasher::Finish() {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out, &len);
+  if (EVP_DigestFinal_ex(ctx_, out, &len) != 1) Die("EVP_DigestFinal_ex(MD5)");
   return std::string(reinterpret_cast<char*>(out), len);
 }
 

@@ -11,7 +11,9 @@
 #include <string>
 #include <string_view>
 
-struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX, kept out of this header.
+// OpenSSL's EVP_MAC_CTX and EVP_MD_CTX, kept out of this header.
+struct evp_mac_ctx_st;
+struct evp_md_ctx_st;
 
 namespace cfm {
 
@@ -40,7 +42,8 @@ class HmacSha256Key {
   HmacSha256Key(const HmacSha256Key&) = delete;
   HmacSha256Key& operator=(const HmacSha256Key&) = delete;
 
-  // Writes the raw 32-byte HMAC-SHA256(key, data) to `out`.
+  // Writes the raw 32-byte HMAC-SHA256(key, data) to `out`. Must not be
+  // called on a moved-from instance.
   void Mac(std::string_view data, unsigned char out[kSha256Size]);
 
  private:
@@ -54,12 +57,13 @@ class Md5Hasher {
   ~Md5Hasher();
   Md5Hasher(const Md5Hasher&) = delete;
   Md5Hasher& operator=(const Md5Hasher&) = delete;
+  // Adds `data` to the digest.
   void Update(std::string_view data);
   // The raw 16-byte digest of everything passed to Update; call once.
   std::string Finish();
 
  private:
-  void* ctx_;  // EVP_MD_CTX*
+  evp_md_ctx_st* ctx_;  // owned
 };
 
 // CRC32C (Castagnoli). Pass the previous return value as `crc` to continue a

@@ -37,6 +37,18 @@ TEST(CryptoTest, Md5KnownVectors) {
   EXPECT_EQ(Base64Encode(Md5("")), "1B2M2Y8AsgTpgAmY7PhCfg==");
 }
 
+TEST(CryptoTest, Md5HasherMatchesOneShotAcrossPieces) {
+  const std::string s = "The quick brown fox jumps over the lazy dog";
+  for (size_t cut : {size_t{0}, size_t{1}, size_t{20}, s.size()}) {
+    Md5Hasher h;
+    h.Update(std::string_view(s).substr(0, cut));
+    h.Update(std::string_view(s).substr(cut));
+    EXPECT_EQ(HexEncode(h.Finish()), "9e107d9d372bb6826bd81d3542a419d6");
+  }
+  Md5Hasher empty;
+  EXPECT_EQ(HexEncode(empty.Finish()), "d41d8cd98f00b204e9800998ecf8427e");
+}
+
 // RFC 4231 test cases 1, 2 and 6 (key longer than a block).
 TEST(CryptoTest, HmacSha256Rfc4231) {
   EXPECT_EQ(HexEncode(HmacSha256(std::string(20, '\x0b'), "Hi There")),

@@ -97,9 +97,13 @@ S3Result<std::string> ParseCompleteMultipartUpload(
   if (doc.load_buffer(response.body.data(), response.body.size()) &&
       doc.child("Error"))
     return S3ErrorFromResponse(what, response);
-  // S3 names the root CompleteMultipartUploadResult; moto's serializer
-  // names it after the operation's output shape. Either way ETag is a child.
-  std::string etag = doc.document_element().child_value("ETag");
+  // S3 names the root CompleteMultipartUploadResult; moto 5.2.1 says
+  // CompleteMultipartUploadResponse. Either carries the ETag.
+  pugi::xml_node root = doc.document_element();
+  std::string name = root.name();
+  std::string etag;
+  if (name.rfind("CompleteMultipartUpload", 0) == 0)
+    etag = root.child_value("ETag");
   if (etag.empty()) return Malformed(what, response, "no ETag in body");
   return etag;
 }

@@ -1,8 +1,8 @@
 #include "sigv4.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <optional>
+#include <vector>
 
 #include "crypto.h"
 
@@ -29,33 +29,27 @@ void AppendUriEncoded(std::string_view s, bool keep_slash, std::string* out) {
   }
 }
 
+// ASCII whitespace: ' ' and \t \n \v \f \r. One compare for most bytes.
 bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-         c == '\f';
+  const auto u = static_cast<unsigned char>(c);
+  return u <= ' ' && (u == ' ' || (u >= '\t' && u <= '\r'));
 }
 
 // Trimall: strip leading/trailing whitespace, collapse inner runs to one ' '.
+// Appends whole runs at once: a 1 KB session token is one append.
 void AppendTrimmed(std::string_view v, std::string* out) {
-  bool pending_space = false;
-  bool any = false;
-  for (char c : v) {
-    if (IsSpace(c)) {
-      pending_space = any;
-      continue;
-    }
-    if (pending_space) out->push_back(' ');
-    pending_space = false;
-    any = true;
-    out->push_back(c);
+  size_t begin = 0, end = v.size();
+  while (begin < end && IsSpace(v[begin])) ++begin;
+  while (end > begin && IsSpace(v[end - 1])) --end;
+  while (begin < end) {
+    size_t stop = begin;
+    while (stop < end && !IsSpace(v[stop])) ++stop;
+    out->append(v.data() + begin, stop - begin);
+    if (stop == end) break;
+    out->push_back(' ');
+    while (IsSpace(v[stop])) ++stop;  // v[end - 1] is not a space
+    begin = stop;
   }
-}
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 bool IsSignerHeader(std::string_view lower_name) {
@@ -64,75 +58,100 @@ bool IsSignerHeader(std::string_view lower_name) {
          lower_name == "x-amz-security-token";
 }
 
-// Lower-cased, trimmed, sorted by name and merged headers, with the signer's
-// own headers added.
-HeaderList CanonicalHeaders(const SigV4Request& request,
-                            std::string_view amz_date,
-                            std::string_view session_token) {
-  HeaderList out;
-  out.reserve(request.headers.size() + 4);
+struct HeaderRef {
+  std::string_view name;   // lower-case
+  std::string_view value;  // untrimmed
+};
+
+// The headers to sign, sorted by lower-cased name: views into `request`, the
+// signer's own values and `*names`, which receives the lower-cased names.
+// A request has a handful of headers, so an insertion sort (stable: repeated
+// names keep the caller's order) beats std::stable_sort and needs no buffer.
+std::vector<HeaderRef> SortedHeaders(const SigV4Request& request,
+                                     std::string_view amz_date,
+                                     std::string_view session_token,
+                                     std::string* names) {
+  size_t total = 0;
+  for (const auto& h : request.headers) total += h.first.size();
+  names->reserve(total);  // no reallocation below: views stay valid
+  std::vector<HeaderRef> refs;
+  refs.reserve(request.headers.size() + 4);
   for (const auto& [name, value] : request.headers) {
-    std::string lower = ToLower(name);
-    if (IsSignerHeader(lower)) continue;
-    std::string trimmed;
-    AppendTrimmed(value, &trimmed);
-    out.emplace_back(std::move(lower), std::move(trimmed));
-  }
-  out.emplace_back("host", request.host);
-  out.emplace_back("x-amz-content-sha256", request.payload_hash);
-  out.emplace_back("x-amz-date", std::string(amz_date));
-  if (!session_token.empty()) {
-    out.emplace_back("x-amz-security-token", std::string(session_token));
-  }
-  // Stable, so repeated names keep the caller's order when joined.
-  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return a.first < b.first;
-  });
-  size_t w = 0;
-  for (size_t r = 0; r < out.size(); ++r) {
-    if (w > 0 && out[w - 1].first == out[r].first) {
-      out[w - 1].second += ',';
-      out[w - 1].second += out[r].second;
-    } else if (w != r) {
-      out[w++] = std::move(out[r]);
-    } else {
-      ++w;
+    const size_t pos = names->size();
+    for (char c : name) {
+      names->push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
     }
+    std::string_view lower(names->data() + pos, name.size());
+    if (!IsSignerHeader(lower)) refs.push_back({lower, value});
   }
-  out.resize(w);
-  return out;
+  refs.push_back({"host", request.host});
+  refs.push_back({"x-amz-content-sha256", request.payload_hash});
+  refs.push_back({"x-amz-date", amz_date});
+  if (!session_token.empty()) {
+    refs.push_back({"x-amz-security-token", session_token});
+  }
+  for (size_t i = 1; i < refs.size(); ++i) {
+    HeaderRef h = refs[i];
+    size_t j = i;
+    for (; j > 0 && h.name < refs[j - 1].name; --j) refs[j] = refs[j - 1];
+    refs[j] = h;
+  }
+  return refs;
+}
+
+// Appends "name:value\n" lines (repeated names joined with ',') to `*cr`
+// and the ';'-joined names to `*signed_headers`.
+void AppendCanonicalHeaders(const std::vector<HeaderRef>& refs, std::string* cr,
+                            std::string* signed_headers) {
+  for (size_t i = 0; i < refs.size(); ++i) {
+    if (i > 0 && refs[i].name == refs[i - 1].name) {
+      cr->back() = ',';  // replaces the previous line's '\n'
+    } else {
+      if (i > 0) signed_headers->push_back(';');
+      signed_headers->append(refs[i].name);
+      cr->append(refs[i].name);
+      cr->push_back(':');
+    }
+    AppendTrimmed(refs[i].value, cr);
+    cr->push_back('\n');
+  }
+}
+
+void PutDigits(int value, int width, char* out) {
+  for (int i = width - 1; i >= 0; --i, value /= 10) {
+    out[i] = static_cast<char>('0' + value % 10);
+  }
 }
 
 // "YYYYMMDDTHHMMSSZ" for `now` in UTC.
 std::string AmzDate(std::time_t now) {
   std::tm tm{};
   gmtime_r(&now, &tm);
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%04d%02d%02dT%02d%02d%02dZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec);
-  return buf;
+  std::string out = "00000000T000000Z";
+  PutDigits(tm.tm_year + 1900, 4, &out[0]);
+  PutDigits(tm.tm_mon + 1, 2, &out[4]);
+  PutDigits(tm.tm_mday, 2, &out[6]);
+  PutDigits(tm.tm_hour, 2, &out[9]);
+  PutDigits(tm.tm_min, 2, &out[11]);
+  PutDigits(tm.tm_sec, 2, &out[13]);
+  return out;
 }
 
 std::string BuildCanonicalRequest(const SigV4Request& request,
-                                  const HeaderList& headers,
+                                  const std::vector<HeaderRef>& headers,
                                   std::string* signed_headers) {
+  size_t size = 128 + request.method.size() + request.path.size();
+  for (const auto& h : headers) size += h.name.size() + h.value.size() + 2;
   std::string cr;
-  cr.reserve(256 + request.path.size() + 64 * headers.size());
+  cr.reserve(size);
   cr += request.method;
   cr += '\n';
   cr += request.path.empty() ? "/" : request.path;
   cr += '\n';
-  cr += CanonicalQueryString(request.query);
+  if (!request.query.empty()) cr += CanonicalQueryString(request.query);
   cr += '\n';
-  for (const auto& [name, value] : headers) {
-    cr += name;
-    cr += ':';
-    cr += value;
-    cr += '\n';
-    if (!signed_headers->empty()) *signed_headers += ';';
-    *signed_headers += name;
-  }
+  signed_headers->reserve(16 * headers.size());
+  AppendCanonicalHeaders(headers, &cr, signed_headers);
   cr += '\n';
   cr += *signed_headers;
   cr += '\n';
@@ -160,6 +179,21 @@ HmacSha256Key& SigningKeyFor(std::string_view secret, std::string_view date,
     cache.service = service;
   }
   return *cache.key;
+}
+
+// "AWS4-HMAC-SHA256 Credential=AKID/scope, SignedHeaders=..., Signature=..."
+// with botocore's ", " separators (S3 accepts "," too).
+std::string Authorization(std::string_view access_key_id,
+                          std::string_view scope,
+                          std::string_view signed_headers,
+                          std::string_view signature) {
+  std::string auth;
+  auth.reserve(64 + access_key_id.size() + scope.size() +
+               signed_headers.size() + signature.size());
+  auth.append(kAlgorithm).append(" Credential=").append(access_key_id);
+  auth.append(1, '/').append(scope).append(", SignedHeaders=");
+  auth.append(signed_headers).append(", Signature=").append(signature);
+  return auth;
 }
 
 }  // namespace
@@ -206,8 +240,9 @@ SigV4Result SignV4(const SigV4Request& request, const AwsCredentials& creds,
   SigV4Result result;
   const std::string amz_date = AmzDate(now);
   const std::string_view date = std::string_view(amz_date).substr(0, 8);
-  const HeaderList headers =
-      CanonicalHeaders(request, amz_date, creds.session_token);
+  std::string names;
+  const std::vector<HeaderRef> headers =
+      SortedHeaders(request, amz_date, creds.session_token, &names);
   std::string signed_headers;
   result.canonical_request =
       BuildCanonicalRequest(request, headers, &signed_headers);
@@ -228,19 +263,15 @@ SigV4Result SignV4(const SigV4Request& request, const AwsCredentials& creds,
   AppendHex(std::string_view(reinterpret_cast<char*>(mac), sizeof(mac)),
             &result.signature);
 
-  std::string auth;
-  auth.reserve(160 + creds.access_key_id.size() + signed_headers.size());
-  auth.append(kAlgorithm).append(" Credential=").append(creds.access_key_id);
-  auth.append(1, '/').append(scope).append(", SignedHeaders=");
-  auth.append(signed_headers).append(", Signature=").append(result.signature);
-
   result.headers.reserve(4);
   result.headers.emplace_back("x-amz-date", amz_date);
   result.headers.emplace_back("x-amz-content-sha256", request.payload_hash);
   if (!creds.session_token.empty()) {
     result.headers.emplace_back("x-amz-security-token", creds.session_token);
   }
-  result.headers.emplace_back("Authorization", std::move(auth));
+  result.headers.emplace_back(
+      "Authorization", Authorization(creds.access_key_id, scope, signed_headers,
+                                     result.signature));
   return result;
 }
 

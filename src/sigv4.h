@@ -31,7 +31,8 @@ struct SigV4Request {
   std::string method;  // "GET", "PUT", ...
   std::string host;    // Host header value, with ":port" when not default
   // The request path exactly as sent on the wire, already encoded with
-  // UriEncode(..., true), e.g. "/bucket/caf%C3%A9.jpg". Not re-encoded.
+  // UriEncode(..., true), e.g. "/bucket/caf%C3%A9.jpg". Not re-encoded;
+  // empty is signed as "/".
   std::string path;
   HeaderList query;  // raw (not encoded) names and values, any order
   // Headers to sign besides host, x-amz-date, x-amz-content-sha256 and

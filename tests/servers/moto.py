@@ -2,6 +2,7 @@
 
     from servers.moto import MotoS3
     moto = MotoS3.start(self, buckets=["dest"])     # stopped via addCleanup
+    moto = MotoS3.start(cls, ...)                   # in setUpClass
     env = moto.env(moto.user)       # AWS_ENDPOINT_URL_S3, AWS_REGION, keys
     env = moto.env(moto.role)       # assumed-role keys with a session token
     s3 = moto.boto3_s3(moto.user)   # a boto3 client for checks/seeding
@@ -24,6 +25,11 @@ Limits of moto 5.2.1 as an S3 oracle (see shared/notes/s3-and-curl.md):
   * It recomputes signatures from a re-quoted URL, so correct requests for
     keys containing '+', non-ASCII (e.g. 'é') or '!' are rejected. Use plain
     keys, spaces (%20) and '/' only; test encoding with fixed vectors.
+    Query values are checked after werkzeug decoded %2F to '/', so a
+    ListObjectsV2 prefix containing '/' fails (boto3's too): use prefixes
+    without '/' against moto.
+  * CompleteMultipartUpload's root element is CompleteMultipartUploadResponse
+    (S3: CompleteMultipartUploadResult).
   * It does not emulate Object Ownership (AccessControlListNotSupported).
   * It speaks plain http here, so clients must sign the real body hash
     (UNSIGNED-PAYLOAD is for https only in this project).
@@ -78,7 +84,8 @@ class MotoS3:
               ready_deadline_s=60):
         """Starts moto, creates `buckets` and credentials, runs `seed(self)`
         with auth still off, then enforces auth. Registers stop() with
-        testcase.addCleanup (or call stop() yourself)."""
+        testcase.addCleanup, or addClassCleanup when `testcase` is a class
+        (call from setUpClass); with None, call stop() yourself."""
         port = free_port()
         log = tempfile.NamedTemporaryFile(prefix="moto-", suffix=".log",
                                           delete=False)
@@ -90,7 +97,9 @@ class MotoS3:
         log.close()
         moto = cls(proc, port, log.name)
         moto.region = region
-        if testcase is not None:
+        if isinstance(testcase, type):  # from setUpClass
+            testcase.addClassCleanup(moto.stop)
+        elif testcase is not None:
             testcase.addCleanup(moto.stop)
         try:
             moto._wait_ready(ready_deadline_s)
