@@ -110,6 +110,11 @@ Status Compare(Run* run, ListingIndex* index) {
     pool =
         std::make_unique<CheckPool>(index, std::clamp(run->threads, 1, 64),
                                     [&s3] { return NewS3ObjectFetcher(s3); });
+    auto started = Clock::now();
+    pool->SetProgress([started](size_t done) {
+      spdlog::info("checks: {} done, {:.0f}/s", done,
+                   done / SecondsSince(started));
+    });
   }
   st = CompareUrls(
       r.urls_file, run->mapping, index,

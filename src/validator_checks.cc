@@ -113,6 +113,7 @@ void CheckPool::RunJob(ObjectFetcher* fetcher, const Job& job) {
 void CheckPool::Record(const Job& job, Status outcome, bool corrupt,
                        bool skipped, std::string detail) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (++finished_ % 1000 == 0 && progress_) progress_(finished_);
   CheckCounts& c = job.kind == Kind::kDeep ? deep_ : etag_;
   std::string key = index_->Key(job.index);
   if (!outcome.ok()) {

@@ -86,6 +86,11 @@ class CheckPool {
   CheckPool(const ListingIndex* index, int threads,
             std::function<std::unique_ptr<ObjectFetcher>()> make_fetcher);
   ~CheckPool();
+  // Called (on a pool thread, under the pool's lock) after every 1000th
+  // finished check with the number finished so far. Set before Submit().
+  void SetProgress(std::function<void(size_t)> progress) {
+    progress_ = std::move(progress);
+  }
   void Submit(Kind kind, size_t index, const std::string& url);
   // Waits for all submitted checks; call once.
   void Finish();
@@ -119,6 +124,8 @@ class CheckPool {
   CheckCounts deep_, etag_;
   std::vector<CheckFinding> corrupt_, errors_;
   std::vector<size_t> corrupt_idx_;
+  std::function<void(size_t)> progress_;
+  size_t finished_ = 0;
 };
 
 }  // namespace cfm
