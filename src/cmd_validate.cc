@@ -12,7 +12,6 @@
 #include "commands.h"
 #include "credentials.h"
 #include "log.h"
-#include "migrate_run.h"
 #include "validate_report.h"
 #include "validate_s3.h"
 
@@ -191,17 +190,10 @@ int RunValidate(const std::vector<std::string>& args) {
   Run run;
   if (auto code = PrepareCommand(kValidate, args, &run.settings)) return *code;
   const Settings& s = run.settings;
-  if (Status st = MakeDirs(s.Get("STATE_DIR")); !st.ok()) {
-    std::fprintf(stderr, "cfmigrate validate: STATE_DIR: %s\n",
-                 st.message().c_str());
-    return kExitConfig;
-  }
-  if (Status st =
-          InitLogging(StatePath(s, "validation.log"), s.Get("LOG_LEVEL"));
-      !st.ok()) {
-    std::fprintf(stderr, "cfmigrate validate: %s\n", st.message().c_str());
-    return kExitConfig;
-  }
+  // The lock matters here: validate rewrites completed.txt.
+  std::unique_ptr<StateLock> lock;
+  if (int code = OpenStateDir(s, kValidate, "validation.log", &lock); code >= 0)
+    return code;
   Configure(&run);
   if (FILE* f = std::fopen(run.report.urls_file.c_str(), "r")) {
     std::fclose(f);
