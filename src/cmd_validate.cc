@@ -54,7 +54,6 @@ int Connect(Run* run) {
     spdlog::error("{}", creds.status().message());
     return kExitConfig;
   }
-  spdlog::info("credentials: {}", MaskedForLog(*creds));
   CredentialsProvider* p = run->provider.get();
   run->s3.credentials = [p] { return p->Get(); };
   run->s3.refresh_credentials = [p] { return p->ForceRefresh(); };
