@@ -14,7 +14,7 @@ document and stopped afterwards:
   ORIGIN               http://127.0.0.1:PORT, a CloudFront stand-in serving
                        any path with a deterministic JPEG-typed body; paths
                        containing "gone" answer 404, paths containing "flaky"
-                       answer 503 to the first request and 200 afterwards
+                       answer 503 to the first GET and 200 afterwards
   AWS_ENDPOINT_URL_S3  moto_server with SigV4 and IAM enforced, bucket
   AWS_ACCESS_KEY_ID…   `my-bucket` in us-west-2, and an IAM user's keys
   AWS_REGION
@@ -92,10 +92,11 @@ class Origin:
         class Handler(http.server.BaseHTTPRequestHandler):
             def reply(self, send_body):
                 path = self.path.split("?", 1)[0]
-                with lock:
-                    hits[path] = hits.get(path, 0) + 1
+                with lock:  # only GETs count for "flaky"
+                    hits[path] = hits.get(path, 0) + int(send_body)
                     n = hits[path]
-                if "gone" in path or ("flaky" in path and n == 1):
+                if "gone" in path or ("flaky" in path and n == 1 and
+                                      send_body):
                     status = 404 if "gone" in path else 503
                     self.send_response(status)
                     self.send_header("Content-Length", "0")
