@@ -18,10 +18,14 @@ document and stopped afterwards:
   AWS_ENDPOINT_URL_S3  moto_server with SigV4 and IAM enforced, bucket
   AWS_ACCESS_KEY_ID…   `my-bucket` in us-west-2, and an IAM user's keys
   AWS_REGION
+  API                  http://127.0.0.1:PORT, an image-list API stand-in
+                       (class Api) with the sample responses of
+                       docs/api-integration.md; token `secret-token`
 """
 
 import http.server
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -29,6 +33,7 @@ import sys
 import tempfile
 import threading
 import unittest
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -132,6 +137,134 @@ class Origin:
         self.thread.join()
 
 
+CDN = "https://d278yjzsv5tla9.cloudfront.net/auctionimages"
+API_URLS = ["%s/%d/image%d.jpg" % (CDN, i, i) for i in range(1, 24)]  # 23
+API_TOKEN = "secret-token"
+
+
+class Api:
+    """An image-list API stand-in with one endpoint per pagination style;
+    the response shapes are the samples of docs/api-integration.md."""
+
+    def __init__(self):
+        api = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def send_json(self, obj, headers=()):
+                body = json.dumps(obj).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def refuse(self):
+                self.send_response(401)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_GET(self):
+                url = urllib.parse.urlsplit(self.path)
+                q = dict(urllib.parse.parse_qsl(url.query))
+                h = self.headers
+                bearer = h.get("Authorization") == "Bearer " + API_TOKEN
+                try:
+                    route = api.routes[url.path]
+                except KeyError:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if not route(self, q, bearer):
+                    self.refuse()
+
+            def log_message(self, *args):
+                pass
+
+        self.routes = {
+            "/v1/images": self.page,
+            "/v2/images": self.offset,
+            "/v3/images": self.cursor,
+            "/v4/lots": self.next_url,
+            "/v5/images": self.link,
+        }
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                      Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+
+    @staticmethod
+    def page(h, q, bearer):
+        if not bearer:
+            return False
+        page, size = int(q.get("page", 1)), int(q.get("per_page", 10))
+        chunk = API_URLS[(page - 1) * size:page * size]
+        h.send_json({
+            "data": [{"id": API_URLS.index(u) + 1, "image": {"url": u}}
+                     for u in chunk],
+            "meta": {"page": page, "per_page": size,
+                     "total": len(API_URLS)}})
+        return True
+
+    @staticmethod
+    def offset(h, q, bearer):
+        if h.headers.get("X-API-Key") != API_TOKEN:
+            return False
+        off, limit = int(q.get("offset", 0)), int(q.get("limit", 10))
+        h.send_json({"count": len(API_URLS),
+                     "results": [{"url": u}
+                                 for u in API_URLS[off:off + limit]]})
+        return True
+
+    @staticmethod
+    def cursor(h, q, bearer):
+        if q.get("api_key") != API_TOKEN:
+            return False
+        start = int(q["cursor"][1:]) if q.get("cursor") else 0
+        size = int(q.get("per_page", 10))
+        end = start + size
+        nxt = "c%d" % end if end < len(API_URLS) else None
+        h.send_json({"items": [{"urls": {"full": u}}
+                               for u in API_URLS[start:end]],
+                     "paging": {"next_cursor": nxt}})
+        return True
+
+    @staticmethod
+    def next_url(h, q, bearer):
+        lots = [API_URLS[i:i + 2] for i in range(0, len(API_URLS), 2)]
+        after, size = int(q.get("after", 0)), int(q.get("per_page", 5))
+        chunk = lots[after:after + size]
+        nxt = None
+        if after + size < len(lots):
+            nxt = "/v4/lots?after=%d&per_page=%d" % (after + size, size)
+        h.send_json({"lots": [{"lot": after + i + 1,
+                               "photos": [{"src": u} for u in photos]}
+                              for i, photos in enumerate(chunk)],
+                     "links": {"next": nxt}})
+        return True
+
+    def link(self, h, q, bearer):
+        if not bearer:
+            return False
+        page, size = int(q.get("page", 1)), int(q.get("per_page", 10))
+        headers = []
+        if page * size < len(API_URLS):
+            headers.append(("Link", '<%s/v5/images?page=%d&per_page=%d>; '
+                            'rel="next"' % (self.url, page + 1, size)))
+        h.send_json([{"url": u} for u in API_URLS[(page - 1) * size:
+                                                  page * size]], headers)
+        return True
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
 class RunnableBlocksTest(unittest.TestCase):
     def test_there_are_runnable_blocks(self):
         total = sum(len(runnable_blocks(f)) for f in doc_files())
@@ -158,6 +291,9 @@ class RunnableBlocksTest(unittest.TestCase):
             origin = Origin()
             self.addCleanup(origin.stop)
             env["ORIGIN"] = origin.url
+            api = Api()
+            self.addCleanup(api.stop)
+            env["API"] = api.url
         rel = os.path.relpath(path, ROOT)
         for kind, line, body in blocks:
             r = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", body],
