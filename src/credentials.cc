@@ -85,8 +85,9 @@ Result<AwsCredentials> CredentialsProvider::CachedOrLastError() {
   if (cached_ && (cached_->expiration == 0 || now_() < cached_->expiration))
     return *cached_;
   if (!last_status_.ok()) return last_status_;
-  return Status::Auth("AWS credentials expired at " +
-                      ExpiryText(cached_ ? cached_->expiration : 0));
+  return Status::Auth(
+      "AWS credentials " + (cached_ ? MaskedForLog(*cached_) : std::string()) +
+      " expired at " + ExpiryText(cached_ ? cached_->expiration : 0));
 }
 
 unsigned long CredentialsProvider::Generation() {

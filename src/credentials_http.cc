@@ -127,7 +127,8 @@ class InstanceMetadataSource : public CredentialSource {
     Result<HttpResponse> roles = GetWithToken(path);
     if (!roles.ok()) return roles.status();
     if (roles->status == 404)
-      return Status::NotFound("no IAM role attached to this instance");
+      return Status::NotFound("no IAM role attached to this instance (" +
+                              HostOf(base_) + " answered 404)");
     if (roles->status != 200) return BadStatus(*roles, "role list");
     std::string role = roles->body.substr(0, roles->body.find('\n'));
     while (!role.empty() &&

@@ -130,7 +130,8 @@ TEST_F(ImdsTest, DisabledEndpointOverrideAndNoRole) {
     return r.method == "PUT" ? Reply(200, "t") : Reply(404, "");
   };
   r = NewInstanceMetadataSource(env_)->Fetch();
-  EXPECT_EQ(r.status().message(), "no IAM role attached to this instance");
+  EXPECT_EQ(r.status().message(),
+            "no IAM role attached to this instance (127.0.0.1:9 answered 404)");
   EXPECT_EQ(world_->requests[0].url, "http://127.0.0.1:9/latest/api/token");
 }
 

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <sstream>
 #include <thread>
 
@@ -27,11 +28,13 @@ class ScriptedSource : public CredentialSource {
     Status fail;  // returned while not OK
     std::time_t lifetime = 3600;
     std::function<std::time_t()> now;
+    std::function<void()> on_fetch;  // called first in each Fetch
   };
   explicit ScriptedSource(std::shared_ptr<State> state)
       : state_(std::move(state)) {}
   std::string Name() const override { return "scripted"; }
   Result<AwsCredentials> Fetch() override {
+    if (state_->on_fetch) state_->on_fetch();
     std::lock_guard<std::mutex> lock(state_->mu);
     if (!state_->fail.ok()) return state_->fail;
     int n = ++state_->fetches;
@@ -124,6 +127,15 @@ TEST_F(ProviderTest, ShortLivedCredentialsAreNotRefetchedOnEveryCall) {
   EXPECT_EQ(Fetches(), 2);
 }
 
+TEST_F(ProviderTest, AlreadyExpiredCredentialsAreAnError) {
+  state_->lifetime = -60;
+  Result<AwsCredentials> r = provider_->Get();
+  EXPECT_EQ(r.status().code(), Status::Code::kAuth);
+  EXPECT_EQ(r.status().message(),
+            "AWS credentials ASIA…1001 from scripted expired at "
+            "2027-01-15T07:59:00Z");
+}
+
 TEST_F(ProviderTest, LongTermCredentialsAreNeverRefreshed) {
   state_->lifetime = 0;
   ASSERT_TRUE(provider_->Get().ok());
@@ -160,7 +172,7 @@ TEST_F(ProviderTest, ConcurrentGetAndForceRefreshHandOutWholeCopies) {
         int k = std::stoi(n) - 1000;
         if (c->secret_access_key != "secret-" + std::to_string(k) ||
             c->session_token != "token-" + std::to_string(k) ||
-            c->expiration <= now_.load() - 0)
+            c->expiration <= now_.load())
           bad = true;
       }
     });
@@ -172,9 +184,25 @@ TEST_F(ProviderTest, ConcurrentGetAndForceRefreshHandOutWholeCopies) {
 
 // Concurrent callers that need a refresh share one fetch.
 TEST_F(ProviderTest, FirstFetchIsSingleFlight) {
+  // The first fetch waits until every thread has called Get(), so the
+  // others queue behind it instead of fetching again.
+  std::mutex mu;
+  std::condition_variable cv;
+  int entered = 0;
+  state_->on_fetch = [&] {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return entered == 8; });
+  };
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t)
-    threads.emplace_back([&] { ASSERT_TRUE(provider_->Get().ok()); });
+    threads.emplace_back([&] {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        ++entered;
+      }
+      cv.notify_all();
+      ASSERT_TRUE(provider_->Get().ok());
+    });
   for (auto& th : threads) th.join();
   EXPECT_EQ(Fetches(), 1);
 }

@@ -1,7 +1,10 @@
 // Helpers shared by the credential sources: JSON documents, timestamps,
 // secret scrubbing.
+#include <cctype>
 #include <cstdio>
+#include <ctime>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "credentials_sources.h"
 

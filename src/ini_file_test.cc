@@ -9,7 +9,7 @@ TEST(IniFileTest, SectionsKeysAndBlanks) {
   IniSections ini = ParseIni(
       "[default]\n"
       "aws_access_key_id=AKIDDEFAULT\n"
-      "  Aws_Secret_Access_Key   =   secret with spaces  \n"
+      "Aws_Secret_Access_Key   =   secret with spaces  \n"
       "[ profile   dev ]\n"
       "region = eu-west-1\n");
   ASSERT_EQ(ini.size(), 2u);

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "credentials.h"
 #include "http.h"
 
 namespace {
@@ -22,6 +23,8 @@ const Entry kRunners[] = {
     {"detect-region", cfm::RunDetectRegion},
     {"migrate", cfm::RunMigrate},
     {"validate", cfm::RunValidate},
+    // Hidden: shows which credentials the chain finds (masked).
+    {"debug-credentials", cfm::RunCredentialsDiagnostic},
 };
 
 int Usage(FILE* out) {

@@ -20,6 +20,39 @@ namespace cfm {
 namespace {
 
 constexpr size_t kMaxErrorBody = 64 << 10;
+// Body buffers up to this capacity are kept for reuse: fresh pages for every
+// image cost more CPU (page faults, zeroing) than the copy itself.
+constexpr size_t kMaxSpareBytes = 32 << 20;
+
+// Spare body buffers of one loop; only that loop's thread touches them.
+struct BufferPool {
+  std::vector<std::string> spares;
+  size_t bytes = 0;
+
+  // Fills `body` (empty) with a spare of at least `size` bytes when one
+  // exists, choosing the smallest that fits.
+  void Take(size_t size, std::string* body) {
+    size_t best = spares.size();
+    for (size_t i = 0; i < spares.size(); ++i)
+      if (spares[i].capacity() >= size &&
+          (best == spares.size() ||
+           spares[i].capacity() < spares[best].capacity()))
+        best = i;
+    if (best == spares.size()) return;
+    bytes -= spares[best].capacity();
+    body->swap(spares[best]);
+    spares[best].swap(spares.back());
+    spares.pop_back();
+  }
+
+  void Give(std::string* body) {
+    if (body->capacity() == 0 || bytes + body->capacity() > kMaxSpareBytes)
+      return;
+    body->clear();
+    bytes += body->capacity();
+    spares.push_back(std::move(*body));
+  }
+};
 
 enum class Stage { kGet, kPut };
 
@@ -31,6 +64,7 @@ struct Transfer {
   char error[CURL_ERROR_SIZE] = {0};
   HttpResponse response;  // status and headers; body only for S3 errors
   int64_t threshold = 0;
+  BufferPool* buffers = nullptr;
 };
 
 long StatusFromLine(std::string_view line) {
@@ -79,8 +113,11 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   }
   Job* job = t->job.get();
   if (job->too_large) return 0;  // stops the GET; the pool takes over
-  if (job->body.empty() && job->content_length > 0)
-    job->body.reserve(static_cast<size_t>(job->content_length));
+  if (job->body.empty() && job->content_length > 0) {
+    size_t size = static_cast<size_t>(job->content_length);
+    if (job->body.capacity() < size) t->buffers->Take(size, &job->body);
+    job->body.reserve(size);
+  }
   if (static_cast<int64_t>(job->body.size() + bytes) > t->threshold) {
     job->too_large = true;  // no Content-Length and more than the threshold
     return 0;
@@ -103,6 +140,10 @@ struct TransferLoop::Impl {
     multi = curl_multi_init();
     curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
                       static_cast<long>(2 * ctx->limit->max() + 16));
+    // Spread HTTP/2 transfers over several connections: one connection for
+    // all of them is one TCP flow and one server worker, which caps
+    // throughput well below what many connections reach.
+    curl_multi_setopt(multi, CURLMOPT_MAX_CONCURRENT_STREAMS, 16L);
   }
 
   ~Impl() {
@@ -137,6 +178,7 @@ struct TransferLoop::Impl {
   std::vector<CURL*> idle;
   std::map<CURL*, std::unique_ptr<Transfer>> active;
   std::multimap<int64_t, std::unique_ptr<Job>> waiting;
+  BufferPool buffers;
   std::mt19937_64 rng;
 };
 
@@ -150,6 +192,7 @@ CURL* TransferLoop::Impl::Acquire() {
 
 void TransferLoop::Impl::SetCommon(Transfer* t, long timeout_ms) {
   CURL* e = t->easy;
+  t->error[0] = '\0';
   curl_easy_setopt(e, CURLOPT_PRIVATE, t);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
@@ -161,7 +204,7 @@ void TransferLoop::Impl::SetCommon(Transfer* t, long timeout_ms) {
   curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
-  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L << 10);
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 64L << 10);
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 }
 
@@ -170,6 +213,7 @@ void TransferLoop::Impl::StartAttempt(std::unique_ptr<Job> job) {
   auto t = std::make_unique<Transfer>();
   t->job = std::move(job);
   t->threshold = ctx->options.multipart_threshold;
+  t->buffers = &buffers;
   if (t->job->downloaded) {
     StartPut(std::move(t));
   } else {
@@ -319,6 +363,7 @@ void TransferLoop::Impl::OnPutDone(std::unique_ptr<Transfer> t, CURLcode rc) {
     ctx->limit->OnSuccess(NowMs());
     ctx->sink->Succeeded(job->url, job->key, job->body.size(),
                          job->etag_record);
+    buffers.Give(&job->body);
     Release();
     return;
   }
@@ -360,6 +405,7 @@ void TransferLoop::Impl::Fail(std::unique_ptr<Job> job,
                               const std::string& reason) {
   spdlog::warn("failed {}: {}", job->url, reason);
   ctx->sink->Failed(job->url, reason);
+  buffers.Give(&job->body);
   Release();
 }
 
