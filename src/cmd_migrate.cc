@@ -144,10 +144,23 @@ struct Files {
 // or -1 to go on with `*scan` and `*done` filled.
 int Prepare(const KeyMappingOptions& mapping, Files* f, CollisionReport* scan,
             UrlSet* done, uint64_t* already_done) {
+  // completed.txt loads on a second thread while the list is scanned: both
+  // are on the way to the first transfer.
+  Status loaded;
+  std::thread loader([&] {
+    loaded = LoadCompleted(f->completed, [&](const CompletedRecord& r) {
+      if (done->Insert(r.url)) ++*already_done;
+    });
+  });
   Result<CollisionReport> scanned = ScanForCollisions(f->list, mapping);
+  loader.join();
   if (!scanned.ok()) {
     spdlog::error("SOURCE_URLS_FILE {}: {}", f->list,
                   scanned.status().message());
+    return kExitConfig;
+  }
+  if (!loaded.ok()) {
+    spdlog::error("{}", loaded.ToString());
     return kExitConfig;
   }
   *scan = std::move(*scanned);
@@ -164,13 +177,6 @@ int Prepare(const KeyMappingOptions& mapping, Files* f, CollisionReport* scan,
     return kExitConfig;
   }
   done->Reserve(scan->unique_urls);
-  Status loaded = LoadCompleted(f->completed, [&](const CompletedRecord& r) {
-    if (done->Insert(r.url)) ++*already_done;
-  });
-  if (!loaded.ok()) {
-    spdlog::error("{}", loaded.ToString());
-    return kExitConfig;
-  }
   return -1;
 }
 

@@ -18,12 +18,6 @@ int NotYet(unsigned mask, const std::vector<std::string>& args) {
 
 }  // namespace
 
-int RunCollect(const std::vector<std::string>& a) {
-  return NotYet(kCollect, a);
-}
-int RunDetectRegion(const std::vector<std::string>& a) {
-  return NotYet(kDetectRegion, a);
-}
 int RunValidate(const std::vector<std::string>& a) {
   return NotYet(kValidate, a);
 }

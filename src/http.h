@@ -21,6 +21,9 @@ struct HttpRequest {
   std::string body;
   long timeout_ms = 30000;          // whole request
   long connect_timeout_ms = 10000;  // TCP + TLS connect
+  // CA bundle to verify the server with; "" uses AWS_CA_BUNDLE when set,
+  // else the system's.
+  std::string ca_file;
 };
 
 struct HttpResponse {

@@ -70,8 +70,9 @@ class CurlHttpClient : public HttpClient {
     curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, WriteHeader);
     HeaderTarget header_target{&response, request.method != "HEAD"};
     curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &header_target);
-    if (const char* ca = std::getenv("AWS_CA_BUNDLE"); ca && *ca)
-      curl_easy_setopt(curl_, CURLOPT_CAINFO, ca);
+    const char* ca = std::getenv("AWS_CA_BUNDLE");
+    if (!request.ca_file.empty()) ca = request.ca_file.c_str();
+    if (ca && *ca) curl_easy_setopt(curl_, CURLOPT_CAINFO, ca);
 
     if (request.method == "HEAD") {
       curl_easy_setopt(curl_, CURLOPT_NOBODY, 1L);

@@ -78,6 +78,9 @@ Result<std::vector<const json*>> FindItems(const json& body,
     for (const json& item : *reached.front()) items.push_back(&item);
     return items;
   }
+  // Some APIs send null instead of [] on the page after the last one.
+  if (reached.size() == 1 && reached.front()->is_null())
+    return std::vector<const json*>();
   bool walks = path.text().find("[]") != std::string::npos;
   if (walks) return reached;
   std::string where =

@@ -47,8 +47,9 @@ class JsonPath {
   std::string text_;
 };
 
-// The items of a page: the array `path` reaches (its elements), or every
-// value reached when the path walks arrays itself. Fails with kCorruption
+// The items of a page: the array `path` reaches (its elements; null counts
+// as an empty array), or every value reached when the path walks arrays
+// itself. Fails with kCorruption
 // when the path reaches no array (wrong API_ITEMS_PATH or an error body).
 Result<std::vector<const nlohmann::json*>> FindItems(const nlohmann::json& body,
                                                      const JsonPath& path);

@@ -71,6 +71,8 @@ TEST(JsonPathTest, FindItemsAcceptsArrayAtPathOrBodyItself) {
   EXPECT_EQ(*items->at(1), 5);
   json empty = json::parse(R"({"data":{"items":[]}})");
   EXPECT_TRUE(FindItems(empty, P("data.items"))->empty());
+  json null_list = json::parse(R"({"data":{"items":null}})");
+  EXPECT_TRUE(FindItems(null_list, P("data.items"))->empty());
 }
 
 TEST(JsonPathTest, FindItemsFailsWhenNoArrayIsThere) {

@@ -129,11 +129,12 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
                    {"Accept-Encoding", "identity"}};
     req.timeout_ms = opt.download_timeout_ms;
     req.connect_timeout_ms = std::min(opt.connect_timeout_ms, req.timeout_ms);
+    req.ca_file = opt.source_ca_file;
     Result<HttpResponse> r = http->Send(req);
     if (!r.ok()) {
       a.error = r.status().code() == Status::Code::kTimeout
                     ? "timeout"
-                    : "connection error";
+                    : "connection error (" + r.status().message() + ")";
       return false;
     }
     // A source that ignores Range sends the whole object with a 200: it is

@@ -60,8 +60,9 @@ Verdict JudgeS3Error(MigrateContext* ctx, const S3Error& err, Job* job,
   spdlog::debug("{} ({})", err.status.message(),
                 S3ErrorClassName(err.error_class));
   if (err.http_status == 0) {
-    *error = err.status.code() == Status::Code::kTimeout ? "timeout"
-                                                         : "connection error";
+    *error = err.status.code() == Status::Code::kTimeout
+                 ? "timeout"
+                 : "connection error (" + err.message + ")";
   } else {
     *error =
         "s3 " + (err.code.empty() ? "http " + std::to_string(err.http_status)
