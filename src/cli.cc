@@ -1,11 +1,15 @@
 #include "cli.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "log.h"
 
 namespace cfm {
 
@@ -79,6 +83,36 @@ std::optional<int> PrepareCommand(unsigned mask,
   }
   *settings = std::move(*loaded);
   return std::nullopt;
+}
+
+Status MakeDirs(const std::string& dir) {
+  if (dir.empty() || dir == ".") return Status::OK();
+  std::string path;
+  for (size_t pos = 0; pos != std::string::npos;) {
+    pos = dir.find('/', pos + 1);
+    path = dir.substr(0, pos);
+    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
+      return Status::IOError("cannot create " + path + ": " +
+                             std::strerror(errno));
+  }
+  return Status::OK();
+}
+
+int OpenStateDir(const Settings& settings, unsigned mask, const char* log_name,
+                 std::unique_ptr<StateLock>* lock) {
+  const char* name = CommandByMask(mask).name;
+  const std::string& dir = settings.Get("STATE_DIR");
+  Status st = MakeDirs(dir);
+  if (st.ok()) {
+    Result<std::unique_ptr<StateLock>> taken = StateLock::Acquire(dir, name);
+    if (taken.ok()) *lock = std::move(*taken);
+    st = taken.status();
+  }
+  if (st.ok())
+    st = InitLogging(StatePath(settings, log_name), settings.Get("LOG_LEVEL"));
+  if (st.ok()) return -1;
+  std::fprintf(stderr, "cfmigrate %s: %s\n", name, st.message().c_str());
+  return 2;
 }
 
 std::string StatePath(const Settings& settings, const std::string& name) {

@@ -2,11 +2,13 @@
 #ifndef CFMIGRATE_CLI_H_
 #define CFMIGRATE_CLI_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "settings.h"
+#include "state_lock.h"
 
 namespace cfm {
 
@@ -31,6 +33,16 @@ std::optional<int> PrepareCommand(unsigned mask,
 
 // Reads a whole file; kNotFound when it does not exist.
 Result<std::string> ReadWholeFile(const std::string& path);
+
+// Creates `dir` and its parents when missing. kIOError naming it on failure.
+Status MakeDirs(const std::string& dir);
+
+// What every command that keeps state does next: creates STATE_DIR, takes
+// its lock (one run per STATE_DIR at a time) into `*lock`, and starts
+// logging to the console and STATE_DIR/`log_name`. Returns -1 when all is
+// well, else prints the problem and returns exit code 2.
+int OpenStateDir(const Settings& settings, unsigned mask, const char* log_name,
+                 std::unique_ptr<StateLock>* lock);
 
 // Joins STATE_DIR and a file name ("." keeps the name as is).
 std::string StatePath(const Settings& settings, const std::string& name);

@@ -115,12 +115,10 @@ int RunCollect(const std::vector<std::string>& args) {
                  problems.c_str());
     return kExitConfig;
   }
-  if (Status s = InitLogging(StatePath(settings, "collection.log"),
-                             settings.Get("LOG_LEVEL"));
-      !s.ok()) {
-    std::fprintf(stderr, "cfmigrate collect: %s\n", s.ToString().c_str());
-    return kExitConfig;
-  }
+  std::unique_ptr<StateLock> lock;
+  if (int code = OpenStateDir(settings, kCollect, "collection.log", &lock);
+      code >= 0)
+    return code;
   InstallSignalHandlers();
   std::unique_ptr<HttpClient> http = NewCurlHttpClient();
   Collector collector(options, http.get(), RealTimeSource(), &g_stop);

@@ -137,7 +137,7 @@ void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
 namespace {
 
 struct Files {
-  std::string list, completed, failed, report, log;
+  std::string list, completed, failed, report;
 };
 
 // Everything before the first transfer; returns an exit code to stop with,
@@ -217,18 +217,12 @@ int RunMigrate(const std::vector<std::string>& args) {
   mallopt(M_MMAP_THRESHOLD, 256 << 10);
   Settings s;
   if (auto code = PrepareCommand(kMigrate, args, &s)) return *code;
-  if (Status st = MakeDirs(s.Get("STATE_DIR")); !st.ok()) {
-    std::fprintf(stderr, "cfmigrate migrate: STATE_DIR: %s\n",
-                 st.message().c_str());
-    return kExitConfig;
-  }
+  std::unique_ptr<StateLock> lock;
+  if (int code = OpenStateDir(s, kMigrate, "migration.log", &lock); code >= 0)
+    return code;
   Files f{s.Get("SOURCE_URLS_FILE"), StatePath(s, "completed.txt"),
           StatePath(s, "failed_transfers.txt"),
-          StatePath(s, "migration_report.json"), StatePath(s, "migration.log")};
-  if (Status st = InitLogging(f.log, s.Get("LOG_LEVEL")); !st.ok()) {
-    std::fprintf(stderr, "cfmigrate migrate: %s\n", st.message().c_str());
-    return kExitConfig;
-  }
+          StatePath(s, "migration_report.json")};
   KeyMappingOptions mapping{s.Get("SOURCE_URL_PREFIX"),
                             s.Get("DESTINATION_PREFIX"),
                             s.GetBool("PRESERVE_PATH_STRUCTURE")};

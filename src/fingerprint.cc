@@ -47,4 +47,32 @@ Fingerprint128 Fingerprint(std::string_view data) {
                         Hash64(data, 0x13198A2E03707344ULL)};
 }
 
+bool FingerprintSet::Insert(const Fingerprint128& fp_in) {
+  Fingerprint128 fp = fp_in;
+  if (fp.hi == 0 && fp.lo == 0) fp.lo = 1;  // keep {0,0} for "empty"
+  if ((size_ + 1) * 2 > slots_.size()) Grow();
+  size_t mask = slots_.size() - 1;
+  for (size_t i = fp.lo & mask;; i = (i + 1) & mask) {
+    if (slots_[i] == fp) return false;
+    if (slots_[i].hi == 0 && slots_[i].lo == 0) {
+      slots_[i] = fp;
+      ++size_;
+      return true;
+    }
+  }
+}
+
+void FingerprintSet::Grow() {
+  std::vector<Fingerprint128> old;
+  old.swap(slots_);
+  slots_.assign(old.empty() ? 1024 : old.size() * 2, Fingerprint128{});
+  size_t mask = slots_.size() - 1;
+  for (const Fingerprint128& fp : old) {
+    if (fp.hi == 0 && fp.lo == 0) continue;
+    size_t i = fp.lo & mask;
+    while (!(slots_[i].hi == 0 && slots_[i].lo == 0)) i = (i + 1) & mask;
+    slots_[i] = fp;
+  }
+}
+
 }  // namespace cfm

@@ -32,9 +32,22 @@ int HexValue(char c) {
   return -1;
 }
 
+// Position of the first '?' or '#' (or '/' too when `slash`) at or after
+// `from`, or npos. A plain loop: find_first_of calls memchr per character.
+size_t FindAny(std::string_view s, size_t from, bool slash) {
+  for (size_t i = from; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '?' || c == '#' || (slash && c == '/')) return i;
+  }
+  return std::string_view::npos;
+}
+
+// Appends the decoded `in` to `out`.
 bool PercentDecode(std::string_view in, std::string* out) {
-  out->clear();
-  out->reserve(in.size());
+  if (in.find('%') == std::string_view::npos) {
+    out->append(in);
+    return true;
+  }
   for (size_t i = 0; i < in.size(); ++i) {
     if (in[i] != '%') {
       out->push_back(in[i]);
@@ -81,13 +94,15 @@ Status CheckDecoded(std::string_view rel) {
     unsigned char u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7F) return Malformed("control character in path");
   }
-  size_t start = 0;
-  while (start <= rel.size()) {
-    size_t end = rel.find('/', start);
-    if (end == std::string_view::npos) end = rel.size();
-    std::string_view seg = rel.substr(start, end - start);
-    if (seg == "." || seg == "..") return Malformed("'.' or '..' in path");
-    start = end + 1;
+  size_t start = 0;  // of the current segment
+  for (size_t i = 0; i <= rel.size(); ++i) {
+    if (i < rel.size() && rel[i] != '/') continue;
+    size_t len = i - start;
+    if ((len == 1 || len == 2) && rel[start] == '.' &&
+        rel[start + len - 1] == '.') {
+      return Malformed("'.' or '..' in path");
+    }
+    start = i + 1;
   }
   if (!IsValidUtf8(rel)) return Malformed("path is not valid UTF-8");
   return Status::OK();
@@ -104,24 +119,26 @@ Result<std::string> MapUrlToKey(std::string_view url,
   if (url.substr(0, options.url_prefix.size()) != options.url_prefix) {
     return Malformed("outside SOURCE_URL_PREFIX " + options.url_prefix);
   }
-  size_t path_start = url.find_first_of("/?#", scheme_len);
+  size_t path_start = FindAny(url, scheme_len, true);
   if (path_start == scheme_len) return Malformed("no host");
   if (path_start == std::string_view::npos || url[path_start] != '/') {
     return Malformed("no file name");
   }
-  size_t path_end = url.find_first_of("?#", path_start);
+  size_t path_end = FindAny(url, path_start, false);
   if (path_end == std::string_view::npos) path_end = url.size();
   std::string_view path = url.substr(path_start, path_end - path_start);
   std::string_view raw =
       options.preserve_path ? path.substr(1) : path.substr(path.rfind('/') + 1);
-  std::string decoded;
-  if (!PercentDecode(raw, &decoded)) return Malformed("invalid %-escape");
+  std::string key;
+  key.reserve(options.destination_prefix.size() + raw.size());
+  key.append(options.destination_prefix);
+  if (!PercentDecode(raw, &key)) return Malformed("invalid %-escape");
+  std::string_view decoded =
+      std::string_view(key).substr(options.destination_prefix.size());
   Status s = CheckDecoded(decoded);
   if (!s.ok()) return s;
-  if (options.destination_prefix.size() + decoded.size() > kMaxKeyBytes) {
-    return Malformed("key longer than 1024 bytes");
-  }
-  return options.destination_prefix + decoded;
+  if (key.size() > kMaxKeyBytes) return Malformed("key longer than 1024 bytes");
+  return key;
 }
 
 namespace {

@@ -90,7 +90,8 @@ void LargeObjectPool::Copy(std::unique_ptr<Job> job, HttpClient* http) {
     }
     if (a.verdict == Verdict::kStopRun) return;  // the sink has the reason
     if (a.verdict == Verdict::kFailObject ||
-        job->attempts > ctx_->options.max_retries) {
+        RetriesExhausted(job->attempts, job->throttled_attempts,
+                         ctx_->options.max_retries)) {
       std::string reason = a.verdict == Verdict::kFailObject
                                ? a.error
                                : FailureReason(a.error, job->attempts);

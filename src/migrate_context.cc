@@ -27,8 +27,14 @@ std::string PlainMd5FromEtag(std::string_view etag) {
   return hex;
 }
 
+bool NeedsCrc32c(ChecksumMode mode, const std::string& etag) {
+  return mode == ChecksumMode::kCrc32c ||
+         (mode == ChecksumMode::kAuto && PlainMd5FromEtag(etag).empty());
+}
+
 Result<Integrity> ComputeIntegrity(ChecksumMode mode, const std::string& etag,
-                                   std::string_view body) {
+                                   std::string_view body,
+                                   const uint32_t* crc32c) {
   Integrity out;
   std::string source_md5 = PlainMd5FromEtag(etag);
   if (mode == ChecksumMode::kNone) return out;
@@ -49,7 +55,7 @@ Result<Integrity> ComputeIntegrity(ChecksumMode mode, const std::string& etag,
     out.record = "md5:" + hex;
     return out;
   }
-  out.checksum_crc32c = Crc32cBase64(Crc32c(body));
+  out.checksum_crc32c = Crc32cBase64(crc32c ? *crc32c : Crc32c(body));
   out.record = "crc32c:" + out.checksum_crc32c;
   return out;
 }
@@ -71,6 +77,7 @@ Verdict JudgeS3Error(MigrateContext* ctx, const S3Error& err, Job* job,
   switch (err.error_class) {
     case S3ErrorClass::kRetry:
       if (err.code == "SlowDown" || err.http_status == 503) {
+        job->throttled_attempts++;
         if (ctx->limit->OnThrottle(NowMs()))
           spdlog::warn("S3 is throttling; transfers in flight lowered to {}",
                        ctx->limit->limit());

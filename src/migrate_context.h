@@ -33,6 +33,8 @@ struct Job {
   int attempts = 0;    // attempts started so far (a GET+PUT, or a PUT alone)
   int64_t due_ms = 0;  // when a waiting retry may start
   bool refreshed_credentials = false;  // ExpiredToken refresh used up
+  // Attempts that S3 throttled (SlowDown, 503): they have their own budget.
+  int throttled_attempts = 0;
   // Filled by the download; `downloaded` means the body is complete and
   // verified, so a retry redoes only the PUT.
   std::string body;
@@ -42,6 +44,9 @@ struct Job {
   bool downloaded = false;
   bool too_large = false;   // over the multipart threshold
   std::string etag_record;  // the checksum field of completed.txt
+  // CRC32C of `body`, kept up as bytes arrive when `crc_running`.
+  uint32_t crc32c = 0;
+  bool crc_running = false;
 };
 
 struct EngineOptions {
@@ -91,9 +96,14 @@ struct Integrity {
 // With kAuto, a plain-MD5 source ETag (32 hex digits, not weak, no "-N") is
 // sent as Content-MD5 without hashing; otherwise CRC32C is computed. kMd5
 // computes MD5 (and Corruption when a plain-MD5 ETag disagrees), kCrc32c
-// always computes CRC32C, kNone sends nothing.
+// always computes CRC32C, kNone sends nothing. `crc32c`, when not null, is
+// the body's CRC32C computed as it arrived, used instead of a second pass.
 Result<Integrity> ComputeIntegrity(ChecksumMode mode, const std::string& etag,
-                                   std::string_view body);
+                                   std::string_view body,
+                                   const uint32_t* crc32c = nullptr);
+
+// Whether ComputeIntegrity will need the body's CRC32C.
+bool NeedsCrc32c(ChecksumMode mode, const std::string& etag);
 
 // Decides what an S3 error means for `job`, in one place for the loops and
 // the large-object pool: sets `*error` to the reason to record ("s3

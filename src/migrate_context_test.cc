@@ -51,6 +51,23 @@ TEST(IntegrityTest, Md5ModeHashesAndCatchesMismatch) {
   EXPECT_EQ(no_etag->content_md5, Base64Encode(Md5("x")));
 }
 
+TEST(IntegrityTest, PrecomputedCrcIsUsed) {
+  EXPECT_TRUE(NeedsCrc32c(ChecksumMode::kAuto, "W/\"x\""));
+  EXPECT_FALSE(
+      NeedsCrc32c(ChecksumMode::kAuto, "\"0123456789abcdef0123456789abcdef\""));
+  EXPECT_TRUE(NeedsCrc32c(ChecksumMode::kCrc32c,
+                          "\"0123456789abcdef0123456789abcdef\""));
+  EXPECT_FALSE(NeedsCrc32c(ChecksumMode::kMd5, ""));
+  EXPECT_FALSE(NeedsCrc32c(ChecksumMode::kNone, ""));
+  uint32_t running = Crc32c("6789", Crc32c("12345"));
+  auto i = ComputeIntegrity(ChecksumMode::kCrc32c, "", "123456789", &running);
+  ASSERT_TRUE(i.ok());
+  EXPECT_EQ(i->checksum_crc32c, Crc32cBase64(0xE3069283));
+  uint32_t wrong = 1;
+  auto j = ComputeIntegrity(ChecksumMode::kCrc32c, "", "123456789", &wrong);
+  EXPECT_EQ(j->checksum_crc32c, Crc32cBase64(1));  // trusted, not recomputed
+}
+
 TEST(IntegrityTest, Crc32cAndNone) {
   std::string etag = "\"" + HexEncode(Md5("hello")) + "\"";
   auto c = ComputeIntegrity(ChecksumMode::kCrc32c, etag, "123456789");

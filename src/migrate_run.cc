@@ -18,19 +18,6 @@
 
 namespace cfm {
 
-Status MakeDirs(const std::string& dir) {
-  if (dir.empty() || dir == ".") return Status::OK();
-  std::string path;
-  for (size_t pos = 0; pos != std::string::npos;) {
-    pos = dir.find('/', pos + 1);
-    path = dir.substr(0, pos);
-    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
-      return Status::IOError("cannot create " + path + ": " +
-                             std::strerror(errno));
-  }
-  return Status::OK();
-}
-
 Result<std::string> RotateFailedList(const std::string& failed_path,
                                      const std::string& list_path) {
   struct stat failed_st, list_st;

@@ -13,9 +13,6 @@
 
 namespace cfm {
 
-// Creates `dir` and its parents when missing. kIOError naming it on failure.
-Status MakeDirs(const std::string& dir);
-
 // Moves last run's failed_transfers.txt aside to failed_transfers.prev.txt
 // so this run's file holds this run's failures only. When the input list
 // is that very file, returns the new path of the input; else `list_path`.

@@ -37,6 +37,11 @@ long ParseRetryAfterMs(std::string_view value, std::time_t now) {
   return when <= now ? 0 : static_cast<long>(when - now) * 1000L;
 }
 
+bool RetriesExhausted(int attempts, int throttled, int max_retries) {
+  if (attempts - throttled > max_retries) return true;
+  return attempts > max_retries + kExtraThrottleRetries;
+}
+
 std::string FailureReason(std::string_view last_error, int attempts) {
   std::string reason(last_error);
   if (attempts > 1)

@@ -30,6 +30,13 @@ long BackoffMs(int retry, double unit_random, long retry_after_ms = -1);
 // relative to `now`. Returns milliseconds, or -1 when absent or unparsable.
 long ParseRetryAfterMs(std::string_view value, std::time_t now);
 
+// Whether an object that failed `attempts` times, `throttled` of them by S3
+// throttling (SlowDown, 503), has used up its retries. Other failures get
+// `max_retries` retries; throttling is S3 pacing the whole run rather than a
+// fault of this object, so it gets up to kExtraThrottleRetries more.
+constexpr int kExtraThrottleRetries = 6;
+bool RetriesExhausted(int attempts, int throttled, int max_retries);
+
 // The reason recorded for a failed object: `last_error`, plus
 // " after N attempts" when it was tried more than once.
 std::string FailureReason(std::string_view last_error, int attempts);

@@ -41,6 +41,22 @@ TEST(RetryPolicyTest, ParseRetryAfter) {
   EXPECT_EQ(ParseRetryAfterMs("", now), -1);
 }
 
+TEST(RetryPolicyTest, ThrottlingHasALargerBudget) {
+  // 3 retries: the 4th plain failure ends it.
+  EXPECT_FALSE(RetriesExhausted(3, 0, 3));
+  EXPECT_TRUE(RetriesExhausted(4, 0, 3));
+  // Throttled attempts do not use up the plain budget...
+  EXPECT_FALSE(RetriesExhausted(4, 4, 3));
+  EXPECT_FALSE(RetriesExhausted(9, 9, 3));
+  // ...but have a ceiling of their own.
+  EXPECT_TRUE(RetriesExhausted(10, 10, 3));
+  // Mixed: 4 plain failures end it whatever the throttling.
+  EXPECT_TRUE(RetriesExhausted(6, 2, 3));
+  EXPECT_FALSE(RetriesExhausted(5, 2, 3));
+  // No retries at all.
+  EXPECT_TRUE(RetriesExhausted(1, 0, 0));
+}
+
 TEST(RetryPolicyTest, FailureReason) {
   EXPECT_EQ(FailureReason("http 404", 1), "http 404");
   EXPECT_EQ(FailureReason("timeout", 4), "timeout after 4 attempts");

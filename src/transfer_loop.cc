@@ -10,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "crypto.h"
 #include "large_object.h"
 #include "result_sink.h"
 #include "retry_policy.h"
@@ -64,6 +65,7 @@ struct Transfer {
   char error[CURL_ERROR_SIZE] = {0};
   HttpResponse response;  // status and headers; body only for S3 errors
   int64_t threshold = 0;
+  ChecksumMode checksum = ChecksumMode::kAuto;
   BufferPool* buffers = nullptr;
 };
 
@@ -94,6 +96,8 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     t->response.headers.emplace_back(std::move(name), std::string(value));
   } else if (t->stage == Stage::kGet && t->response.status == 200 &&
              (line == "\r\n" || line == "\n")) {
+    // CRC32C is folded in as bytes arrive, while they are still in cache.
+    t->job->crc_running = NeedsCrc32c(t->checksum, t->response.Header("etag"));
     std::string length = t->response.Header("content-length");
     if (!length.empty()) {
       t->job->content_length = std::strtoll(length.c_str(), nullptr, 10);
@@ -123,6 +127,8 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
     return 0;
   }
   job->body.append(data, bytes);
+  if (job->crc_running)
+    job->crc32c = Crc32c(std::string_view(data, bytes), job->crc32c);
   return bytes;
 }
 
@@ -214,6 +220,7 @@ void TransferLoop::Impl::StartAttempt(std::unique_ptr<Job> job) {
   t->job = std::move(job);
   t->threshold = ctx->options.multipart_threshold;
   t->buffers = &buffers;
+  t->checksum = ctx->options.checksum;
   if (t->job->downloaded) {
     StartPut(std::move(t));
   } else {
@@ -226,6 +233,8 @@ void TransferLoop::Impl::StartGet(std::unique_ptr<Transfer> t) {
   Job* job = t->job.get();
   job->body.clear();
   job->content_length = -1;
+  job->crc32c = 0;
+  job->crc_running = false;
   job->too_large = false;
   t->easy = Acquire();
   SetCommon(t.get(), ctx->options.download_timeout_ms);
@@ -246,7 +255,8 @@ void TransferLoop::Impl::StartPut(std::unique_ptr<Transfer> t) {
   t->stage = Stage::kPut;
   Job* job = t->job.get();
   Result<Integrity> integrity =
-      ComputeIntegrity(ctx->options.checksum, job->etag, job->body);
+      ComputeIntegrity(ctx->options.checksum, job->etag, job->body,
+                       job->crc_running ? &job->crc32c : nullptr);
   if (!integrity.ok()) {
     job->downloaded = false;  // the bytes disagree with the source: refetch
     Retry(std::move(t->job), "checksum mismatch", -1);
@@ -317,6 +327,7 @@ void TransferLoop::Impl::OnGetDone(std::unique_ptr<Transfer> t, CURLcode rc) {
     job->body.clear();
     job->body.shrink_to_fit();
     job->attempts = 0;
+    job->throttled_attempts = 0;
     ctx->large->Submit(std::move(t->job));
     Release();
     return;
@@ -389,7 +400,8 @@ void TransferLoop::Impl::OnPutDone(std::unique_ptr<Transfer> t, CURLcode rc) {
 
 void TransferLoop::Impl::Retry(std::unique_ptr<Job> job,
                                const std::string& error, long retry_after_ms) {
-  if (job->attempts > ctx->options.max_retries) {
+  if (RetriesExhausted(job->attempts, job->throttled_attempts,
+                       ctx->options.max_retries)) {
     Fail(std::move(job), FailureReason(error, job->attempts));
     return;
   }

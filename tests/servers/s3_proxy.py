@@ -15,6 +15,7 @@ Fault rules (constructor `rules=`, set_rules(), or PUT /__proxy/rules JSON):
   {"code": "AccessDenied", "status": 403, "methods": []} every request
   {"stall": 10, "first_per_key": 1}                      hang, then close
 Optional per rule: "methods" (default ["PUT"]; [] means all),
+"retry_after" (seconds, sent as a Retry-After header),
 "key_regex" (re.search on the decoded path). The first matching rule wins.
 
 Signature check (optional, `verify_sigv4={access_key: secret}`): every
@@ -391,7 +392,10 @@ class _Handler(BaseHTTPRequestHandler):
         status = int(rule.get("status", 503))
         record["status"] = status
         data = error_xml(code, _MESSAGES.get(code, code), path)
-        self._reply(status, data, {"Content-Type": "application/xml"})
+        headers = {"Content-Type": "application/xml"}
+        if "retry_after" in rule:
+            headers["Retry-After"] = str(rule["retry_after"])
+        self._reply(status, data, headers)
 
     def _reply(self, status, data, headers):
         self.send_response(status)

@@ -1,0 +1,187 @@
+#include "validator.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "completed_log.h"
+#include "crypto.h"
+#include "test_util.h"
+#include "validator_checks.h"
+
+namespace cfm {
+namespace {
+
+const char kSrc[] = "https://cdn.example/";
+const char kMd5A[] = "\"0cc175b9c0f1b6a831c399e269772661\"";  // md5("a")
+
+TEST(ListingIndexTest, FindsKeysUnderPrefixOnly) {
+  ListingIndex index("images/");
+  EXPECT_TRUE(index.Add("images/a.jpg", 10, kMd5A));
+  EXPECT_TRUE(index.Add("images/d/b.jpg", 20, "\"abc-2\""));
+  EXPECT_FALSE(index.Add("other/a.jpg", 1, ""));
+  EXPECT_TRUE(index.Add("images/a.jpg", 10, kMd5A));  // listed twice
+  index.Finish();
+  EXPECT_EQ(index.Find("images/a.jpg"), 0);
+  EXPECT_EQ(index.Find("images/d/b.jpg"), 1);
+  EXPECT_EQ(index.Find("images/c.jpg"), -1);
+  EXPECT_EQ(index.Find("other/a.jpg"), -1);
+  EXPECT_EQ(index.Key(1), "images/d/b.jpg");
+  EXPECT_EQ(index.Size(1), 20u);
+  EXPECT_TRUE(index.flags(2) & kDuplicate);
+  std::string md5;
+  ASSERT_TRUE(index.PlainMd5(0, &md5));
+  EXPECT_EQ(HexEncode(md5), "0cc175b9c0f1b6a831c399e269772661");
+  EXPECT_FALSE(index.PlainMd5(1, &md5));  // multipart ETag
+}
+
+TEST(ListingIndexTest, ManyKeys) {
+  ListingIndex index("p/");
+  for (int i = 0; i < 100000; ++i) {
+    index.Add("p/k" + std::to_string(i), i, "");
+  }
+  index.Finish();
+  for (int i = 0; i < 100000; i += 7) {
+    ASSERT_EQ(index.Find("p/k" + std::to_string(i)), i);
+  }
+  EXPECT_EQ(index.Find("p/k100000"), -1);
+}
+
+TEST(PlainMd5EtagTest, Cases) {
+  std::string raw;
+  EXPECT_TRUE(ParsePlainMd5Etag("0cc175b9c0f1b6a831c399e269772661", &raw));
+  EXPECT_TRUE(ParsePlainMd5Etag(kMd5A, &raw));
+  EXPECT_FALSE(
+      ParsePlainMd5Etag("\"0cc175b9c0f1b6a831c399e269772661-3\"", &raw));
+  EXPECT_FALSE(
+      ParsePlainMd5Etag("W/\"0cc175b9c0f1b6a831c399e269772661\"", &raw));
+  EXPECT_FALSE(ParsePlainMd5Etag("\"zzc175b9c0f1b6a831c399e269772661\"", &raw));
+}
+
+// A bucket of a.jpg..e.jpg, with urls.txt expecting a..d plus missing ones.
+class ValidatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mapping_ = KeyMappingOptions{kSrc, "images/", false};
+    index_.Add("images/a.jpg", 1, kMd5A);
+    index_.Add("images/b.jpg", 2, "");
+    index_.Add("images/c.jpg", 3, "");
+    index_.Add("images/extra.jpg", 4, "");
+    index_.Finish();
+    std::string s = kSrc;
+    WriteFile(dir_.File("urls.txt"),
+              s + "x/a.jpg\n" + s + "x/b.jpg\r\n" + s + "x/c.jpg?v=1\n" + s +
+                  "x/gone.jpg\n" + s + "x/gone.jpg\n" + s + "x/a.jpg\n" +
+                  "not-a-url\n" + s + "y/lost%20one.jpg\n");
+    WriteFile(dir_.File("completed.txt"),
+              s + "x/a.jpg\timages/a.jpg\t1\tmd5:x\n" + s +
+                  "x/b.jpg\timages/b.jpg\t99\t\n" +  // wrong size
+                  s + "x/c.jpg\timages/c.jpg\t7\t\n" + s +
+                  "x/c.jpg\timages/c.jpg\t3\t\n" +  // later record wins
+                  s + "x/gone.jpg\timages/gone.jpg\t5\t\n" +
+                  "u\tother/x.jpg\t1\t\n");
+  }
+
+  void RunPasses() {
+    ASSERT_TRUE(
+        ApplyCompleted(dir_.File("completed.txt"), &index_, &result_).ok());
+    Status s = CompareUrls(
+        dir_.File("urls.txt"), mapping_, &index_,
+        [this](const std::string& u) { retry_.push_back(u); },
+        [this](size_t i, const std::string& u) { present_[i] = u; }, &result_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    CountExtras(index_, &result_);
+  }
+
+  TempDir dir_;
+  KeyMappingOptions mapping_;
+  ListingIndex index_{"images/"};
+  ValidationResult result_;
+  std::vector<std::string> retry_;
+  std::map<size_t, std::string> present_;
+};
+
+TEST_F(ValidatorTest, CountsEverything) {
+  RunPasses();
+  const ValidationCounts& c = result_.counts;
+  EXPECT_EQ(c.url_lines, 8u);
+  EXPECT_EQ(c.malformed, 1u);
+  EXPECT_EQ(c.expected, 5u);  // a b c gone lost
+  EXPECT_EQ(c.duplicate_urls, 2u);
+  EXPECT_EQ(c.present, 3u);
+  EXPECT_EQ(c.missing, 2u);
+  EXPECT_EQ(c.size_mismatches, 1u);
+  EXPECT_EQ(c.listed, 4u);
+  EXPECT_EQ(c.extra, 1u);
+  EXPECT_EQ(c.completed_records, 6u);
+  EXPECT_EQ(c.completed_not_in_bucket, 1u);  // gone.jpg
+  std::string s = kSrc;
+  EXPECT_EQ(retry_, (std::vector<std::string>{s + "x/b.jpg", s + "x/gone.jpg",
+                                              s + "y/lost%20one.jpg"}));
+  EXPECT_EQ(
+      result_.missing_examples,
+      (std::vector<std::string>{s + "x/gone.jpg", s + "y/lost%20one.jpg"}));
+  ASSERT_EQ(result_.size_mismatch_examples.size(), 1u);
+  EXPECT_EQ(result_.size_mismatch_examples[0].key, "images/b.jpg");
+  EXPECT_EQ(result_.size_mismatch_examples[0].recorded, 99u);
+  EXPECT_EQ(result_.size_mismatch_examples[0].listed, 2u);
+  EXPECT_EQ(result_.extra_examples,
+            (std::vector<std::string>{"images/extra.jpg"}));
+  ASSERT_EQ(result_.malformed_examples.size(), 1u);
+  EXPECT_EQ(result_.malformed_examples[0].rfind("not-a-url: malformed url", 0),
+            0u);
+  // a and c are offered for checks once each; b (size mismatch) is not.
+  EXPECT_EQ(present_.size(), 2u);
+  EXPECT_EQ(present_[0], s + "x/a.jpg");
+  EXPECT_EQ(present_[2], s + "x/c.jpg?v=1");
+}
+
+TEST_F(ValidatorTest, PruneDropsAbsentAndBadRecords) {
+  RunPasses();
+  index_.SetFlag(0, kCorrupt);  // as a deep check would
+  size_t dropped = 0;
+  ASSERT_TRUE(
+      PruneCompleted(dir_.File("completed.txt"), index_, &dropped).ok());
+  EXPECT_EQ(dropped, 3u);  // a (corrupt), b (size), gone (absent)
+  std::string s = kSrc;
+  EXPECT_EQ(ReadFile(dir_.File("completed.txt")),
+            s + "x/c.jpg\timages/c.jpg\t7\t\n" + s +
+                "x/c.jpg\timages/c.jpg\t3\t\n" + "u\tother/x.jpg\t1\t\n");
+}
+
+TEST_F(ValidatorTest, NothingToPruneLeavesFileAlone) {
+  ListingIndex all("images/");
+  for (const char* k :
+       {"images/a.jpg", "images/b.jpg", "images/c.jpg", "images/gone.jpg"}) {
+    all.Add(k, 0, "");
+  }
+  all.Finish();
+  WriteFile(dir_.File("c2.txt"), "u\timages/a.jpg\t0\t\ntorn");
+  size_t dropped = 9;
+  ASSERT_TRUE(PruneCompleted(dir_.File("c2.txt"), all, &dropped).ok());
+  EXPECT_EQ(dropped, 0u);
+  EXPECT_EQ(ReadFile(dir_.File("c2.txt")), "u\timages/a.jpg\t0\t\ntorn");
+}
+
+TEST(ListFileWriterTest, CommitRenamesAndAbandonLeavesNothing) {
+  TempDir dir;
+  {
+    auto w = ListFileWriter::Open(dir.File("missing.txt"));
+    ASSERT_TRUE(w.ok());
+    (*w)->Add("https://h/a.jpg");
+  }  // not committed
+  EXPECT_FALSE(std::filesystem::exists(dir.File("missing.txt")));
+  EXPECT_FALSE(std::filesystem::exists(dir.File("missing.txt.tmp")));
+  auto w = ListFileWriter::Open(dir.File("missing.txt"));
+  ASSERT_TRUE(w.ok());
+  (*w)->Add("https://h/a.jpg");
+  (*w)->Add("https://h/b.jpg");
+  ASSERT_TRUE((*w)->Commit().ok());
+  EXPECT_EQ(ReadFile(dir.File("missing.txt")),
+            "https://h/a.jpg\nhttps://h/b.jpg\n");
+}
+
+}  // namespace
+}  // namespace cfm
