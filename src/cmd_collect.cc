@@ -1,5 +1,4 @@
 // cfmigrate collect: page through the image-list API and write urls.txt.
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -9,22 +8,10 @@
 #include "collector.h"
 #include "commands.h"
 #include "log.h"
+#include "stop_signals.h"
 
 namespace cfm {
 namespace {
-
-std::atomic<int> g_stop{0};
-
-void OnSignal(int) { g_stop.fetch_add(1); }
-
-void InstallSignalHandlers() {
-  struct sigaction sa = {};
-  sa.sa_handler = OnSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-}
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(c));
@@ -119,9 +106,9 @@ int RunCollect(const std::vector<std::string>& args) {
   if (int code = OpenStateDir(settings, kCollect, "collection.log", &lock);
       code >= 0)
     return code;
-  InstallSignalHandlers();
+  const std::atomic<int>* stop = InstallStopSignals();
   std::unique_ptr<HttpClient> http = NewCurlHttpClient();
-  Collector collector(options, http.get(), RealTimeSource(), &g_stop);
+  Collector collector(options, http.get(), RealTimeSource(), stop);
   spdlog::info("collect: {} pagination from {}, rate limit {}/s, output {}",
                options.pagination.style, options.pagination.base_url,
                options.rate_limit, options.output_file);

@@ -1,6 +1,5 @@
 // cfmigrate migrate: copy every URL of the input list into S3.
 #include <malloc.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include "migrate_run.h"
 #include "progress.h"
 #include "result_sink.h"
+#include "stop_signals.h"
 #include "transfer_loop.h"
 #include "url_set.h"
 #include "work_feed.h"
@@ -27,19 +27,6 @@ namespace cfm {
 namespace {
 
 constexpr int64_t kGraceMs = 30000;
-
-std::atomic<int> g_signals{0};
-
-void OnSignal(int) { g_signals.fetch_add(1); }
-
-void InstallSignalHandlers() {
-  struct sigaction sa = {};
-  sa.sa_handler = OnSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-}
 
 ChecksumMode ParseChecksum(const std::string& v) {
   if (v == "md5") return ChecksumMode::kMd5;
@@ -72,7 +59,8 @@ EngineOptions OptionsFrom(const Settings& s) {
 // signals and the grace period.
 void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
              LargeObjectPool* pool, const std::atomic<int>* loops_running,
-             uint64_t total, uint64_t already_done) {
+             const std::atomic<int>* stop_signals, uint64_t total,
+             uint64_t already_done) {
   ProgressMeter meter(NowMs());
   const bool tty = ::isatty(STDOUT_FILENO);
   int64_t last_sync = NowMs(), last_bar = 0, stop_at = 0;
@@ -90,7 +78,7 @@ void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
   while (loops_running->load() > 0 || pool->pending() > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     int64_t now = NowMs();
-    int signals = g_signals.load();
+    int signals = stop_signals->load();
     if (signals > 0 && !ctx->stop_starting.load()) {
       ctx->stop_starting = true;
       feed->Stop();
@@ -268,7 +256,7 @@ int RunMigrate(const std::vector<std::string>& args) {
       "s3://{}/{} ({} in flight, {} loops)",
       scan.unique_urls, already_done, todo, s.Get("DESTINATION_BUCKET"),
       s.Get("DESTINATION_PREFIX"), ctx.limit->max(), ctx.options.threads);
-  InstallSignalHandlers();
+  const std::atomic<int>* stop_signals = InstallStopSignals();
   feed.Start();
   std::atomic<int> loops_running{ctx.options.threads};
   std::vector<std::thread> threads;
@@ -277,8 +265,8 @@ int RunMigrate(const std::vector<std::string>& args) {
       TransferLoop(&ctx).Run();
       loops_running--;
     });
-  Monitor(&ctx, &sink, &feed, &pool, &loops_running, scan.unique_urls,
-          already_done);
+  Monitor(&ctx, &sink, &feed, &pool, &loops_running, stop_signals,
+          scan.unique_urls, already_done);
   for (std::thread& t : threads) t.join();
   pool.Close();
   feed.Stop();
@@ -293,7 +281,7 @@ int RunMigrate(const std::vector<std::string>& args) {
   sum.malformed = sink.malformed();
   sum.bytes = sink.bytes();
   sum.elapsed_seconds = (NowMs() - start) / 1000.0;
-  sum.interrupted = g_signals.load() > 0;
+  sum.interrupted = stop_signals->load() > 0;
   sum.stop_reason = sink.stop_message();
   if (!feed.status().ok()) sum.stop_reason = feed.status().ToString();
   sum.exit_code = sum.interrupted                ? kExitInterrupted

@@ -24,6 +24,39 @@ uint64_t Load64(const char* p) {
   return v;
 }
 
+uint64_t Rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+constexpr uint64_t kC1 = 0x87c37b91114253d5ULL;
+constexpr uint64_t kC2 = 0x4cf5ad432745937fULL;
+
+// MurmurHash3_x64_128 by Austin Appleby (public domain), seed 0.
+Fingerprint128 Murmur3(const unsigned char* data, size_t len) {
+  uint64_t h1 = 0, h2 = 0;
+  size_t blocks = len / 16;
+  for (size_t i = 0; i < blocks; ++i) {
+    uint64_t k1 = Load64(reinterpret_cast<const char*>(data) + i * 16),
+             k2 = Load64(reinterpret_cast<const char*>(data) + i * 16 + 8);
+    k1 *= kC1, k1 = Rotl(k1, 31), k1 *= kC2, h1 ^= k1;
+    h1 = Rotl(h1, 27), h1 += h2, h1 = h1 * 5 + 0x52dce729;
+    k2 *= kC2, k2 = Rotl(k2, 33), k2 *= kC1, h2 ^= k2;
+    h2 = Rotl(h2, 31), h2 += h1, h2 = h2 * 5 + 0x38495ab5;
+  }
+  const unsigned char* tail = data + blocks * 16;
+  uint64_t k1 = 0, k2 = 0;
+  size_t rest = len & 15;
+  for (size_t i = rest; i > 8; --i)
+    k2 ^= uint64_t{tail[i - 1]} << ((i - 9) * 8);
+  if (rest > 8) k2 *= kC2, k2 = Rotl(k2, 33), k2 *= kC1, h2 ^= k2;
+  for (size_t i = rest < 8 ? rest : 8; i > 0; --i)
+    k1 ^= uint64_t{tail[i - 1]} << ((i - 1) * 8);
+  if (rest > 0) k1 *= kC1, k1 = Rotl(k1, 31), k1 *= kC2, h1 ^= k1;
+  h1 ^= len, h2 ^= len;
+  h1 += h2, h2 += h1;
+  h1 = Mix(h1), h2 = Mix(h2);
+  h1 += h2, h2 += h1;
+  return Fingerprint128{h2, h1};  // {hi, lo}
+}
+
 }  // namespace
 
 uint64_t Hash64(std::string_view data, uint64_t seed) {
@@ -43,36 +76,10 @@ uint64_t Hash64(std::string_view data, uint64_t seed) {
 }
 
 Fingerprint128 Fingerprint(std::string_view data) {
-  return Fingerprint128{Hash64(data, 0x243F6A8885A308D3ULL),
-                        Hash64(data, 0x13198A2E03707344ULL)};
-}
-
-bool FingerprintSet::Insert(const Fingerprint128& fp_in) {
-  Fingerprint128 fp = fp_in;
-  if (fp.hi == 0 && fp.lo == 0) fp.lo = 1;  // keep {0,0} for "empty"
-  if ((size_ + 1) * 2 > slots_.size()) Grow();
-  size_t mask = slots_.size() - 1;
-  for (size_t i = fp.lo & mask;; i = (i + 1) & mask) {
-    if (slots_[i] == fp) return false;
-    if (slots_[i].hi == 0 && slots_[i].lo == 0) {
-      slots_[i] = fp;
-      ++size_;
-      return true;
-    }
-  }
-}
-
-void FingerprintSet::Grow() {
-  std::vector<Fingerprint128> old;
-  old.swap(slots_);
-  slots_.assign(old.empty() ? 1024 : old.size() * 2, Fingerprint128{});
-  size_t mask = slots_.size() - 1;
-  for (const Fingerprint128& fp : old) {
-    if (fp.hi == 0 && fp.lo == 0) continue;
-    size_t i = fp.lo & mask;
-    while (!(slots_[i].hi == 0 && slots_[i].lo == 0)) i = (i + 1) & mask;
-    slots_[i] = fp;
-  }
+  Fingerprint128 fp =
+      Murmur3(reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  if (fp.lo == 0 && fp.hi == 0) fp.lo = 1;  // {0,0} marks an empty slot
+  return fp;
 }
 
 }  // namespace cfm

@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <string_view>
-#include <vector>
 
 namespace cfm {
 
@@ -22,25 +21,13 @@ struct Fingerprint128 {
   }
 };
 
-// Two independent 64-bit hashes of `data` (different seeds).
+// MurmurHash3_x64_128 of `data` (seed 0), never all zero: {0,0} marks an
+// empty slot in UrlSet. Two different strings share one with probability
+// 2^-128.
 Fingerprint128 Fingerprint(std::string_view data);
 
 // One 64-bit hash of `data` with `seed`.
 uint64_t Hash64(std::string_view data, uint64_t seed = 0);
-
-// A set of 128-bit fingerprints (open addressing, linear probing, 16 bytes
-// a slot, at most half full). Not thread-safe.
-class FingerprintSet {
- public:
-  // Adds `fp`; true when it was not in the set yet.
-  bool Insert(const Fingerprint128& fp);
-  size_t size() const { return size_; }
-
- private:
-  void Grow();
-  std::vector<Fingerprint128> slots_;  // {0,0} marks an empty slot
-  size_t size_ = 0;
-};
 
 }  // namespace cfm
 

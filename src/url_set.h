@@ -1,4 +1,5 @@
-// UrlSet: a memory-efficient set of URLs for deduplication. Stores only a
+// UrlSet: a memory-efficient set of URLs (or any strings: validate keeps
+// object keys in one) for deduplication. Stores only a
 // 128-bit fingerprint (MurmurHash3 x64-128) of each URL in an open-addressing
 // table with linear probing, so 4,000,000 URLs take 128 MB (8M slots of 16
 // bytes) and never more than 1.5x that while growing. Two different URLs
@@ -12,18 +13,9 @@
 #include <string_view>
 #include <vector>
 
+#include "fingerprint.h"
+
 namespace cfm {
-
-// 128-bit fingerprint of a URL; never all zero (zero marks an empty slot).
-struct UrlFingerprint {
-  uint64_t lo = 0;
-  uint64_t hi = 0;
-  bool operator==(const UrlFingerprint& o) const {
-    return lo == o.lo && hi == o.hi;
-  }
-};
-
-UrlFingerprint FingerprintUrl(std::string_view url);
 
 class UrlSet {
  public:
@@ -32,7 +24,7 @@ class UrlSet {
   // Adds `url`. Returns true when it was not in the set yet, false for a
   // duplicate. May grow the table (allocation failure throws bad_alloc).
   bool Insert(std::string_view url);
-  bool Insert(const UrlFingerprint& fp);
+  bool Insert(const Fingerprint128& fp);
 
   bool Contains(std::string_view url) const;
 
@@ -43,7 +35,7 @@ class UrlSet {
   void Reserve(size_t n);
 
   // Bytes held by the table.
-  size_t MemoryBytes() const { return slots_.size() * sizeof(UrlFingerprint); }
+  size_t MemoryBytes() const { return slots_.size() * sizeof(Fingerprint128); }
 
   void Clear();
 
@@ -52,10 +44,10 @@ class UrlSet {
   static bool TooFull(size_t count, size_t capacity) {
     return count * 10 > capacity * 7;
   }
-  size_t FindSlot(const UrlFingerprint& fp) const;
+  size_t FindSlot(const Fingerprint128& fp) const;
   void Rehash(size_t new_capacity);
 
-  std::vector<UrlFingerprint> slots_;  // capacity is a power of two or 0
+  std::vector<Fingerprint128> slots_;  // capacity is a power of two or 0
   size_t size_ = 0;
 };
 

@@ -50,19 +50,19 @@ TEST(UrlSetTest, ReserveAvoidsGrowthAndBoundsMemory) {
 TEST(UrlSetTest, FingerprintDiffersForSimilarUrlsAndIsStable) {
   // Tail lengths 0..31 exercise every branch of the hash.
   std::string base = "https://d278yjzsv5tla9.cloudfront.net/";
-  UrlFingerprint prev = FingerprintUrl(base);
+  Fingerprint128 prev = Fingerprint(base);
   for (char c = 'a'; c <= 'z'; ++c) {
     base += c;
-    UrlFingerprint fp = FingerprintUrl(base);
+    Fingerprint128 fp = Fingerprint(base);
     EXPECT_FALSE(fp == prev);
-    EXPECT_TRUE(fp == FingerprintUrl(base));
+    EXPECT_TRUE(fp == Fingerprint(base));
     prev = fp;
   }
 }
 
 TEST(UrlSetTest, FingerprintMatchesReferenceMurmur3) {
   // MurmurHash3_x64_128("hello", seed 0) = cbd8a7b341bd9b02 5b1e906a48ae1d19
-  UrlFingerprint fp = FingerprintUrl("hello");
+  Fingerprint128 fp = Fingerprint("hello");
   EXPECT_EQ(fp.lo, 0xcbd8a7b341bd9b02ULL);
   EXPECT_EQ(fp.hi, 0x5b1e906a48ae1d19ULL);
 }

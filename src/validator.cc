@@ -9,6 +9,7 @@
 #include "completed_log.h"
 #include "fingerprint.h"
 #include "url_list.h"
+#include "url_set.h"
 
 namespace cfm {
 namespace {
@@ -83,7 +84,7 @@ Status CompareUrls(
   auto reader = UrlListReader::Open(urls_path);
   if (!reader.ok()) return reader.status();
   ValidationCounts& c = result->counts;
-  FingerprintSet missing_keys;
+  UrlSet missing_keys;
   std::string url;
   while ((*reader)->Next(&url, nullptr)) {
     ++c.url_lines;
