@@ -16,7 +16,7 @@ Files written:
   collection.env   every setting of `collect` that may appear in an env file
   migration.env    every such setting of `migrate`, `validate` and
                    `detect-region` (they all read migration.env)
-  docs/README-sections.md, README.md: the text between
+  README.md: the text between
   <!-- BEGIN settings-table --> and <!-- END settings-table --> (only in files
   that already carry the markers).
 Flag-only settings are listed in the templates as comments, because the
@@ -185,7 +185,7 @@ def outputs(per_command):
         for s in ss:
             s.commands = []
     table = settings_table(per_command)
-    for rel in ["docs/README-sections.md", "README.md"]:
+    for rel in ["README.md"]:
         path = os.path.join(ROOT, rel)
         if not os.path.exists(path):
             continue

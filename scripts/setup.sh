@@ -23,7 +23,10 @@ fi
 
 if ! python3 -c 'import moto, boto3' 2>/dev/null; then
   echo "setup: installing moto for the integration tests"
-  python3 -m pip install --quiet 'moto[server]' boto3
+  # Distributions that mark the system Python as externally managed
+  # (PEP 668, e.g. Ubuntu 24.04) refuse a plain pip install.
+  python3 -m pip install --quiet 'moto[server]' boto3 ||
+    python3 -m pip install --quiet --break-system-packages 'moto[server]' boto3
 fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -249,12 +249,12 @@ int RunMigrate(const std::vector<std::string>& args) {
   ctx.sink = &sink;
   LargeObjectPool pool(&ctx);
   ctx.large = &pool;
-  uint64_t todo =
-      scan.unique_urls > already_done ? scan.unique_urls - already_done : 0;
+  // completed.txt may hold URLs of other lists too, so how many of this
+  // list are done is known only as the feed reads it.
   spdlog::info(
-      "migrate: {} unique URLs, {} already done, {} to copy to "
-      "s3://{}/{} ({} in flight, {} loops)",
-      scan.unique_urls, already_done, todo, s.Get("DESTINATION_BUCKET"),
+      "migrate: {} unique URLs; {} objects recorded in {} are "
+      "skipped; copying to s3://{}/{} ({} in flight, {} loops)",
+      scan.unique_urls, already_done, f.completed, s.Get("DESTINATION_BUCKET"),
       s.Get("DESTINATION_PREFIX"), ctx.limit->max(), ctx.options.threads);
   const std::atomic<int>* stop_signals = InstallStopSignals();
   feed.Start();

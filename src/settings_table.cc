@@ -141,7 +141,8 @@ std::vector<SettingSpec> BuildTable() {
                           "compare the bytes of this fraction of objects"),
                      0, 1)),
       FlagOnly(Spec("ETAG_CHECK", "false", kValidate, K::kBool,
-                    "HEAD every object and compare ETags with source MD5s")),
+                    "HEAD every source URL and compare its MD5 ETag with the "
+                    "listed S3 ETag")),
       FlagOnly(Range(Spec("SEED", "0", kValidate, K::kInt,
                           "random seed for --deep (0: pick one)"),
                      0, 1e18)),
