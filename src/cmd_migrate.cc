@@ -79,25 +79,21 @@ void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     int64_t now = NowMs();
     int signals = stop_signals->load();
-    if (signals > 0 && !ctx->stop_starting.load()) {
+    if ((signals > 0 || sink->stop_requested()) && !ctx->stop_starting.load()) {
       ctx->stop_starting = true;
       feed->Stop();
       stop_at = now;
-      spdlog::warn(
-          "interrupted: finishing {} transfers in flight (up to {} "
-          "s); interrupt again to abort them",
-          ctx->in_flight.load(), kGraceMs / 1000);
+      if (signals > 0)
+        spdlog::warn(
+            "interrupted: finishing {} transfers in flight (up to {} s); "
+            "interrupt again to abort them",
+            ctx->in_flight.load(), kGraceMs / 1000);
     }
     if ((signals > 1 || (stop_at && now - stop_at > kGraceMs)) &&
         !ctx->abort_now.load()) {
       ctx->abort_now = true;
       spdlog::warn(
           "aborting transfers in flight; they will be redone next run");
-    }
-    if (sink->stop_requested() && !ctx->stop_starting.load()) {
-      ctx->stop_starting = true;
-      feed->Stop();
-      stop_at = now;
     }
     ProgressCounts c = counts();
     if (now - last_sync >= 1000) {
@@ -119,10 +115,6 @@ void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
   }
   if (tty) std::printf("\r\033[K");
 }
-
-}  // namespace
-
-namespace {
 
 struct Files {
   std::string list, completed, failed, report;
