@@ -132,8 +132,11 @@ bool Coordinator::Deliver(Range* r, const ListPage& page) {
     options_.sink(inside);
   }
   ++r->pages;
-  r->splittable = true;
-  return beyond || !page.truncated || page.next_token.empty();
+  bool done = beyond || !page.truncated || page.next_token.empty();
+  // A finished range stays in running_ until Finish() takes the lock again;
+  // an idle worker must not split it in between.
+  r->splittable = !done;
+  return done;
 }
 
 void Coordinator::Run(Range* r, const PageFetcher& fetch) {

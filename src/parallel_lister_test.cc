@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <string>
@@ -24,7 +26,19 @@ class FakeBucket {
   Result<ListPage> Page(const std::string& start_after,
                         const std::string& token) {
     ++requests_;
-    if (token.empty() && !start_after.empty()) ++split_starts_;
+    if (token.empty() && !start_after.empty()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++split_starts_;
+      split_cv_.notify_all();
+    }
+    if (wait_for_split_ && !token.empty()) {
+      // Holds the first range after its first page until an idle worker has
+      // split it, so the test does not depend on thread scheduling. The
+      // bound only keeps a broken lister from hanging the test.
+      std::unique_lock<std::mutex> lock(mu_);
+      split_cv_.wait_for(lock, std::chrono::seconds(10),
+                         [this] { return split_starts_.load() > 0; });
+    }
     const std::string& after = token.empty() ? start_after : token;
     auto it = std::upper_bound(keys_.begin(), keys_.end(), after);
     ListPage page;
@@ -42,8 +56,11 @@ class FakeBucket {
   std::atomic<int> requests_{0};
   std::atomic<int> split_starts_{0};  // ranges started after a split
   int fail_after_ = -1;
+  bool wait_for_split_ = false;
 
  private:
+  std::mutex mu_;
+  std::condition_variable split_cv_;
   std::vector<std::string> keys_;
   size_t page_size_;
 };
@@ -93,6 +110,7 @@ TEST(ParallelListerTest, SmallListingIsOneRequest) {
 
 TEST(ParallelListerTest, SameStemKeysSplitAndDeliveredOnce) {
   FakeBucket bucket(NumberedKeys(20000, "image_"), 100);
+  bucket.wait_for_split_ = true;
   Status s;
   auto seen = ListAll(&bucket, 8, &s);
   ASSERT_TRUE(s.ok()) << s.ToString();
