@@ -179,7 +179,11 @@ TEST_F(ProviderTest, ConcurrentGetAndForceRefreshHandOutWholeCopies) {
   }
   for (auto& th : threads) th.join();
   EXPECT_FALSE(bad);
-  EXPECT_GT(Fetches(), 10);
+  // Refreshes did happen while others read. How many depends on how the
+  // threads interleave (a forced refresh shares one already in flight), so
+  // only the guaranteed bound is asserted: the first fetch plus at least one
+  // later forced refresh. (It was > 10, which failed under load.)
+  EXPECT_GE(Fetches(), 2);
 }
 
 // Concurrent callers that need a refresh share one fetch.
