@@ -83,6 +83,8 @@ bool Crc32cHardwareAvailable();
 std::string HexEncode(std::string_view bytes);  // lower-case
 // Appends the lower-case hex of `bytes` to `*out`.
 void AppendHex(std::string_view bytes, std::string* out);
+// The value of one hex digit (either case), or -1 for any other character.
+int HexDigitValue(char c);
 // Returns false when `hex` has odd length or a non-hex character; `*out` is
 // then unspecified. Accepts upper- and lower-case digits.
 bool HexDecode(std::string_view hex, std::string* out);

@@ -5,6 +5,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "crypto.h"
 #include "fingerprint.h"
 #include "url_list.h"
 
@@ -23,13 +24,6 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
     if (c != prefix[i]) return false;
   }
   return true;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // Position of the first '?' or '#' (or '/' too when `slash`) at or after
@@ -53,8 +47,8 @@ bool PercentDecode(std::string_view in, std::string* out) {
       out->push_back(in[i]);
       continue;
     }
-    int hi = i + 1 < in.size() ? HexValue(in[i + 1]) : -1;
-    int lo = i + 2 < in.size() ? HexValue(in[i + 2]) : -1;
+    int hi = i + 1 < in.size() ? HexDigitValue(in[i + 1]) : -1;
+    int lo = i + 2 < in.size() ? HexDigitValue(in[i + 2]) : -1;
     if (hi < 0 || lo < 0) return false;
     out->push_back(static_cast<char>(hi * 16 + lo));
     i += 2;

@@ -2,19 +2,13 @@
 
 #include <cstring>
 
+#include "crypto.h"
 #include "fingerprint.h"
 
 namespace cfm {
 namespace {
 
 constexpr uint64_t kHashSeed = 0x6C697374;  // "list"
-
-int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 uint32_t Tag(uint64_t hash) { return static_cast<uint32_t>(hash >> 32) | 1; }
 
@@ -27,7 +21,7 @@ bool ParsePlainMd5Etag(std::string_view etag, std::string* raw16) {
   if (etag.size() != 32) return false;
   raw16->resize(16);
   for (size_t i = 0; i < 16; ++i) {
-    int hi = Hex(etag[2 * i]), lo = Hex(etag[2 * i + 1]);
+    int hi = HexDigitValue(etag[2 * i]), lo = HexDigitValue(etag[2 * i + 1]);
     if (hi < 0 || lo < 0) return false;
     (*raw16)[i] = static_cast<char>(hi * 16 + lo);
   }
