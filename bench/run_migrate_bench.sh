@@ -4,7 +4,7 @@
 # exit (unless --keep).
 #
 #   source       nginx: generated images over http and https (self-signed,
-#                HTTP/2), keep-alive, ETag, sendfile
+#                HTTP/2), keep-alive, ETag (see --etag), sendfile
 #   destination  nginx WebDAV PUT into tmpfs, path-style /BUCKET/KEY (reads
 #                every byte; no SigV4 check; multipart via rig/mpu_shim.py),
 #                or moto_server with --dest moto (slow, correctness flavour)
@@ -26,6 +26,11 @@
 #   --dest-https          nginx destination over https (self-signed; like
 #                         real S3, where cfmigrate signs UNSIGNED-PAYLOAD
 #                         instead of hashing each body with SHA-256)
+#   --etag md5|nginx      the source's ETag (default md5). md5: like
+#                         CloudFront in front of an S3 origin, "<md5 hex of
+#                         the file>" (also on 206 Range answers), so cfmigrate
+#                         sends it as Content-MD5 without hashing; nginx:
+#                         nginx's mtime-size ETag, so cfmigrate computes CRC32C
 #   --startup | --no-startup | --startup-only   startup test (default: on
 #                         when cfmigrate runs)
 #   --startup-lines N     urls.txt lines for the startup test (4000000)
@@ -56,6 +61,7 @@ TOOLS="rclone,cfmigrate"
 HTTPS=1
 DEST=nginx
 DEST_HTTPS=0
+ETAG=md5
 STARTUP=auto
 STARTUP_LINES=4000000
 STARTUP_DONE=2000000
@@ -82,6 +88,7 @@ while [[ $# -gt 0 ]]; do
     --no-https) HTTPS=0; shift ;;
     --dest) DEST=$2; shift 2 ;;
     --dest-https) DEST_HTTPS=1; shift ;;
+    --etag) ETAG=$2; shift 2 ;;
     --startup) STARTUP=1; shift ;;
     --no-startup) STARTUP=0; shift ;;
     --startup-only) STARTUP=only; shift ;;
@@ -100,6 +107,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $DEST == nginx || $DEST == moto ]] || die "--dest must be nginx or moto"
 [[ $DEST_HTTPS == 1 && $DEST == moto ]] && die "--dest-https works with --dest nginx only"
+[[ $ETAG == md5 || $ETAG == nginx ]] || die "--etag must be md5 or nginx"
 has_tool() { [[ ",$TOOLS," == *",$1,"* ]]; }
 if [[ $STARTUP == auto ]]; then
   if has_tool cfmigrate; then STARTUP=1; else STARTUP=0; fi
@@ -170,6 +178,7 @@ free_port() {
 }
 SRC_PORT=$(free_port); SRC_TLS_PORT=$(free_port); DEST_PORT=$(free_port)
 DEST_TLS_PORT=$(free_port)
+ETAG_MAP=$WORK/list/etag_map.conf   # nginx map entries: URI -> "md5"
 SHIM_PORT=$(free_port); MOTO_PORT=$(free_port)
 SRC_URL=http://127.0.0.1:$SRC_PORT/
 SRC_TLS_URL=https://127.0.0.1:$SRC_TLS_PORT/
@@ -190,13 +199,20 @@ start_servers() {
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
     -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" 2>/dev/null
-  local user_line=""
+  local user_line="" src_etag="etag on;"
   [[ $(id -u) -eq 0 ]] && user_line="user root root;"
+  # --etag md5: the per-file MD5 from the map (gen_images.py --etag-map);
+  # the map file exists (maybe empty, e.g. --startup-only) by now.
+  [[ $ETAG == md5 ]] && src_etag='etag off; add_header ETag $img_etag always;'
+  [[ -f $ETAG_MAP ]] || : > "$ETAG_MAP"
+  local map_max=$(( FILES * 4 > 4096 ? FILES * 4 : 4096 ))
   sed -e "s|@WORK@|$WORK|g" -e "s|@SRC_ROOT@|$SRC_ROOT|g" \
       -e "s|@DEST_ROOT@|$DEST_ROOT|g" -e "s|@SRC_PORT@|$SRC_PORT|g" \
       -e "s|@SRC_TLS_PORT@|$SRC_TLS_PORT|g" -e "s|@DEST_PORT@|$DEST_PORT|g" \
       -e "s|@DEST_TLS_PORT@|$DEST_TLS_PORT|g" \
       -e "s|@SHIM_PORT@|$SHIM_PORT|g" -e "s|@USER_LINE@|$user_line|g" \
+      -e "s|@ETAG_MAP@|$ETAG_MAP|g" -e "s|@MAP_HASH_MAX@|$map_max|g" \
+      -e "s|@SRC_ETAG@|$src_etag|g" \
       "$RIG/nginx.conf.in" > "$WORK/nginx/nginx.conf"
   "$NGINX" -t -q -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" \
     -e "$WORK/nginx/error.log" || die "nginx config test failed"
@@ -265,6 +281,12 @@ machine_md() {
   fi
   echo "- load average (1/5/15 min) at start: $LOAD_START; at end:" \
        "$(cut -d' ' -f1-3 /proc/loadavg)"
+  case $ETAG in
+    md5) echo "- source ETag: md5 (\"<md5 hex of the file>\", like CloudFront" \
+              "in front of an S3 origin; cfmigrate sends it as Content-MD5)" ;;
+    nginx) echo "- source ETag: nginx (nginx's \"mtime-size\", not an MD5;" \
+                "cfmigrate computes CRC32C)" ;;
+  esac
   echo "- work dir: $WORKPARENT (source and destination on the same tmpfs" \
        "when /dev/shm); destination: $DEST $DEST_URL"
 }
@@ -500,16 +522,21 @@ PYEOF
 # ---------------------------------------------------------------- main
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 RUN_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
-start_servers
-: > "$WORK/rclone.conf"
 DATASET=""
 if [[ $STARTUP != only ]]; then
+  # Before the servers start: nginx reads the ETag map at startup.
   log "generating $FILES images under $SRC_ROOT"
+  etag_map_arg=(); [[ $ETAG == md5 ]] && etag_map_arg=(--etag-map "$ETAG_MAP")
   DATASET=$(python3 "$RIG/gen_images.py" --root "$SRC_ROOT" \
-    --out "$WORK/list" --url-base "$SRC_URL" --count "$FILES")
+    --out "$WORK/list" --url-base "$SRC_URL" --count "$FILES" \
+    "${etag_map_arg[@]}")
   sed "s|^$SRC_URL|$SRC_TLS_URL|" "$WORK/list/urls.txt" \
     > "$WORK/list/urls_https.txt"
   log "dataset: $DATASET"
+fi
+start_servers
+: > "$WORK/rclone.conf"
+if [[ $STARTUP != only ]]; then
   VARIANTS=()
   protos=(http); [[ $HTTPS == 1 ]] && protos+=(https)
   CFM_HTTPS_NOTE=""

@@ -8,6 +8,10 @@ Same seed, same bytes. Also writes, next to ROOT:
   urls.txt   one URL a line: URL_BASE + path   (cfmigrate's input)
   paths.txt  one path a line, relative to ROOT (rclone --files-from)
   manifest.tsv  path TAB bytes TAB md5         (for checking destinations)
+and, with --etag-map FILE, the entries of an nginx map from $uri to the
+file's MD5 as a quoted ETag ('/path "<md5>"' a line, to be included inside a
+"map $uri $var { }" block): the origin then sends ETags like CloudFront in
+front of an S3 origin.
 Prints one summary line (files, total bytes, mean, max) as JSON.
 """
 import argparse
@@ -42,6 +46,8 @@ def main():
     ap.add_argument("--large", type=int, default=3,
                     help="files of 10.5-12 MB among COUNT")
     ap.add_argument("--seed", type=int, default=20261)
+    ap.add_argument("--etag-map",
+                    help="also write nginx map entries: URI -> \"md5\"")
     a = ap.parse_args()
 
     rng = random.Random(a.seed)
@@ -54,6 +60,7 @@ def main():
     pool = rng.randbytes(32 << 20)  # file bodies are slices of this pool
     base = a.url_base if a.url_base.endswith("/") else a.url_base + "/"
     total = 0
+    etag_map = open(a.etag_map, "w") if a.etag_map else None
     with open(os.path.join(a.out, "urls.txt"), "w") as urls, \
          open(os.path.join(a.out, "paths.txt"), "w") as paths, \
          open(os.path.join(a.out, "manifest.tsv"), "w") as man:
@@ -72,7 +79,13 @@ def main():
             total += len(body)
             urls.write(base + rel + "\n")
             paths.write(rel + "\n")
-            man.write(f"{rel}\t{len(body)}\t{hashlib.md5(body).hexdigest()}\n")
+            md5 = hashlib.md5(body).hexdigest()
+            man.write(f"{rel}\t{len(body)}\t{md5}\n")
+            if etag_map:
+                # $uri is the decoded path; these paths need no escaping.
+                etag_map.write(f"/{rel} '\"{md5}\"';\n")
+    if etag_map:
+        etag_map.close()
     print(json.dumps({"files": a.count, "bytes": total,
                       "mean_kb": round(total / a.count / 1000, 1),
                       "max_bytes": max(sz)}))
