@@ -2,8 +2,10 @@
 
 A MigrateTestCase class starts, once per test class, moto (signature checking
 on, one IAM user with an access key), the integrity-checking fault proxy in
-front of it and the fault-injecting origin, all on 127.0.0.1 free ports, and
-stops them afterwards. Each test gets a fresh bucket and a fresh state dir.
+front of it (HTTPS with a self-signed certificate unless proxy_tls = False,
+as real S3 is HTTPS; runs get it as AWS_CA_BUNDLE) and the fault-injecting
+origin, all on 127.0.0.1 free ports, and stops them afterwards. Each test
+gets a fresh bucket and a fresh state dir.
 
     run = self.migrate(urls)               # runs the binary, waits
     run.code, run.completed(), run.failed(), run.report()
@@ -174,6 +176,9 @@ class MigrateTestCase(unittest.TestCase):
     """Servers per class; a fresh bucket and state dir per test."""
 
     use_proxy = True
+    # The proxy serves HTTPS (servers/s3_proxy.py, tls=True); moto itself
+    # stays plain http.
+    proxy_tls = True
     # The proxy always checks SigV4 and payload hashes itself, as S3 does
     # (servers/s3_proxy.py). False switches moto's own check off, for keys
     # moto mis-verifies (non-ASCII, '+', '!').
@@ -185,7 +190,7 @@ class MigrateTestCase(unittest.TestCase):
             raise unittest.SkipTest(f"no binary at {BIN}")
         cls.moto = MotoServer().start()
         cls.addClassCleanup(cls.moto.stop)
-        cls.proxy = S3Proxy(cls.moto.port, verify_sigv4={
+        cls.proxy = S3Proxy(cls.moto.port, tls=cls.proxy_tls, verify_sigv4={
             cls.moto.access_key: cls.moto.secret_key}).start()
         if not cls.moto_auth:
             cls.moto.set_auth(False)
@@ -229,10 +234,12 @@ class MigrateTestCase(unittest.TestCase):
     def env(self, endpoint=None):
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("AWS_")}
+        endpoint = endpoint or (self.proxy.endpoint() if self.use_proxy
+                                else self.moto.endpoint)
+        if endpoint == self.proxy.endpoint() and self.proxy.ca_file:
+            env["AWS_CA_BUNDLE"] = self.proxy.ca_file
         env.update({
-            "AWS_ENDPOINT_URL": endpoint or (self.proxy.endpoint()
-                                             if self.use_proxy
-                                             else self.moto.endpoint),
+            "AWS_ENDPOINT_URL": endpoint,
             "AWS_ACCESS_KEY_ID": self.moto.access_key,
             "AWS_SECRET_ACCESS_KEY": self.moto.secret_key,
             "AWS_REGION": REGION,

@@ -1,11 +1,14 @@
 """Self-test of the migrate test servers (no cfmigrate needed): the origin's
 faults and Range support, the proxy's S3-style digest checks and fault rules,
-CRC32C against its published vector. If these break, the migrate tests would
-prove nothing."""
+its TLS mode, CRC32C against its published vector. If these break, the
+migrate tests would prove nothing."""
 import base64
 import hashlib
 import http.client
 import io
+import os
+import socket
+import ssl
 import unittest
 import urllib.error
 import urllib.request
@@ -212,6 +215,97 @@ class ProxyTest(unittest.TestCase):
         with urllib.request.urlopen(self.proxy.endpoint() + "/__proxy/stats",
                                     timeout=5) as r:
             self.assertIn(b"counts", r.read())
+
+
+class ProxyTlsTest(unittest.TestCase):
+    """tls=True: HTTPS with a certificate its ca_file verifies, and the same
+    SigV4 and digest checks as over http."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.moto = MotoServer().start()
+        cls.addClassCleanup(cls.moto.stop)
+        cls.moto.create_bucket("rig-tls")
+        cls.proxy = S3Proxy(cls.moto.port, tls=True, verify_sigv4={
+            cls.moto.access_key: cls.moto.secret_key}).start()
+        cls.addClassCleanup(cls.proxy.stop)
+
+    def setUp(self):
+        self.proxy.reset()
+
+    def client(self, secret=None):
+        import boto3
+        from botocore.config import Config
+        return boto3.client(
+            "s3", endpoint_url=self.proxy.endpoint(), region_name="us-west-2",
+            verify=self.proxy.ca_file,
+            aws_access_key_id=self.moto.access_key,
+            aws_secret_access_key=secret or self.moto.secret_key,
+            config=Config(s3={"addressing_style": "path"},
+                          retries={"total_max_attempts": 1},
+                          request_checksum_calculation="when_required"))
+
+    def error_code(self, fn):
+        from botocore.exceptions import ClientError
+        with self.assertRaises(ClientError) as cm:
+            fn()
+        return cm.exception.response["Error"]["Code"]
+
+    def test_https_verified_by_ca_file(self):
+        self.assertEqual(self.proxy.endpoint(),
+                         f"https://127.0.0.1:{self.proxy.port}")
+        url = self.proxy.endpoint() + "/__proxy/stats"
+        context = ssl.create_default_context(cafile=self.proxy.ca_file)
+        with urllib.request.urlopen(url, timeout=5, context=context) as r:
+            self.assertIn(b"counts", r.read())
+        with self.assertRaises(urllib.error.URLError) as cm:
+            urllib.request.urlopen(url, timeout=5,
+                                   context=ssl.create_default_context())
+        self.assertIsInstance(cm.exception.reason,
+                              ssl.SSLCertVerificationError)
+        other = S3Proxy(self.moto.port, tls=True).start()
+        cert_dir = os.path.dirname(other.ca_file)
+        other.stop()
+        self.assertFalse(os.path.exists(cert_dir))
+
+    def test_sigv4_and_digests_checked_over_tls(self):
+        s3 = self.client()
+        body = b"tls image" * 100
+        s3.put_object(Bucket="rig-tls", Key="images/a.jpg", Body=body)
+        self.assertEqual(s3.get_object(Bucket="rig-tls", Key="images/a.jpg")
+                         ["Body"].read(), body)
+        self.assertEqual(self.proxy.signature_failures, [])
+        self.assertEqual(self.error_code(lambda: self.client("x").put_object(
+            Bucket="rig-tls", Key="images/w.jpg", Body=b"x")),
+            "SignatureDoesNotMatch")
+        self.assertEqual([c for c, _ in self.proxy.signature_failures],
+                         ["SignatureDoesNotMatch"])
+        md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+        self.assertEqual(self.error_code(lambda: s3.put_object(
+            Bucket="rig-tls", Key="images/bad.jpg", Body=body + b"x",
+            ContentMD5=md5)), "BadDigest")
+        self.assertEqual(self.proxy.digest_failures, 1)
+
+    def test_bad_handshake_and_aborted_put_leave_it_serving(self):
+        with socket.create_connection(("127.0.0.1", self.proxy.port)) as raw:
+            raw.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            raw.settimeout(5)
+            try:  # a TLS alert, EOF or a reset: no HTTP answer
+                self.assertNotIn(b"HTTP", raw.recv(100))
+            except ConnectionResetError:
+                pass
+        context = ssl.create_default_context(cafile=self.proxy.ca_file)
+        with context.wrap_socket(socket.create_connection(
+                ("127.0.0.1", self.proxy.port)),
+                server_hostname="127.0.0.1") as tls:
+            tls.sendall(b"PUT /rig-tls/cut/a.jpg HTTP/1.1\r\n"
+                        b"Host: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n"
+                        + b"x" * 10)
+        s3 = self.client()
+        s3.put_object(Bucket="rig-tls", Key="cut/b.jpg", Body=b"ok")
+        self.assertEqual(self.proxy.count("PUT"), 1)
+        self.assertEqual(self.moto.objects("rig-tls", "cut/"),
+                         {"cut/b.jpg": b"ok"})
 
 
 if __name__ == "__main__":

@@ -25,7 +25,18 @@ mismatch is answered 403 SignatureDoesNotMatch; a payload whose SHA-256 is
 not the signed x-amz-content-sha256 gets 400 XAmzContentSHA256Mismatch. This
 is an independent oracle for keys moto mis-verifies (non-ASCII, '+', '!').
 
+TLS (optional, `tls=True`): start() makes a self-signed certificate for IP
+127.0.0.1 with the openssl command line (in a temp dir removed by stop()),
+endpoint() is https://127.0.0.1:PORT and `ca_file` is the certificate's PEM,
+to be used as the client's CA bundle. Each connection's handshake runs in its
+own handler thread, so a failed one only ends that connection. Upstream stays
+plain http to moto.
+
+A request whose body ends early (the client closed mid-PUT) is dropped: not
+counted, not forwarded; the connection is closed.
+
 Counters: count(method), records (one dict per request: method, path, query,
+started (time.monotonic() when its headers had arrived),
 status, headers of interest), faults_injected, digest_failures.
 """
 import base64
@@ -33,7 +44,12 @@ import hashlib
 import hmac
 import http.client
 import json
+import os
 import re
+import shutil
+import ssl
+import subprocess
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -156,10 +172,13 @@ class S3Proxy:
     """start() binds 127.0.0.1 on a free port and forwards to `upstream`."""
 
     def __init__(self, upstream_port, upstream_host="127.0.0.1", rules=None,
-                 host="127.0.0.1", port=0, verify_sigv4=None):
+                 host="127.0.0.1", port=0, verify_sigv4=None, tls=False):
         self.upstream = (upstream_host, upstream_port)
         self.verify_sigv4 = verify_sigv4  # {access key id: secret} or None
         self.host, self.port = host, port
+        self.tls = tls
+        self.ca_file = None  # with tls, the certificate PEM once started
+        self._cert_dir = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._server = None
@@ -187,17 +206,34 @@ class S3Proxy:
             return self.counts.get(method, 0)
 
     def endpoint(self):
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def start(self):
         class Handler(_Handler):
             pass
         Handler.proxy = self
+        context = self._make_ssl_context() if self.tls else None
         self._server = _Server((self.host, self.port), Handler)
+        self._server.ssl_context = context
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever,
                          kwargs={"poll_interval": 0.1}, daemon=True).start()
         return self
+
+    def _make_ssl_context(self):
+        self._cert_dir = tempfile.mkdtemp(prefix="s3proxy-tls-")
+        key = os.path.join(self._cert_dir, "key.pem")
+        cert = os.path.join(self._cert_dir, "cert.pem")
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+             "-days", "2", "-subj", "/CN=127.0.0.1",
+             "-addext", "subjectAltName=IP:127.0.0.1",
+             "-keyout", key, "-out", cert],
+            check=True, capture_output=True)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.ca_file = cert
+        return context
 
     def stop(self):
         self._stop.set()
@@ -205,6 +241,9 @@ class S3Proxy:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        if self._cert_dir:
+            shutil.rmtree(self._cert_dir, ignore_errors=True)
+            self._cert_dir = self.ca_file = None
 
     # --- called by handler threads -----------------------------------------
     def _admit(self, method, path, query, headers):
@@ -254,6 +293,19 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     allow_reuse_address = True
     request_queue_size = 256
+    ssl_context = None
+
+    def finish_request(self, request, client_address):
+        # Runs in the connection's own thread: the TLS handshake too.
+        if self.ssl_context is None:
+            return super().finish_request(request, client_address)
+        request.settimeout(10)
+        tls = self.ssl_context.wrap_socket(request, server_side=True)
+        try:
+            tls.settimeout(None)
+            super().finish_request(tls, client_address)
+        finally:
+            self.shutdown_request(tls)
 
     def handle_error(self, request, client_address):
         # Clients that reset or time out are part of the tests; stay quiet.
@@ -280,31 +332,50 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_PUT(self):
         if self.path.startswith("/__proxy/rules"):
-            self.proxy.set_rules(json.loads(self._read_body() or b"[]"))
+            body = self._read_body()
+            if body is None:
+                return
+            self.proxy.set_rules(json.loads(body or b"[]"))
             return self._reply(200, b"{}", {"Content-Type": "application/json"})
         self._handle()
 
     do_HEAD = do_POST = do_DELETE = lambda self: self._handle()
 
     def _read_body(self):
+        """The request body, or None (connection to be closed) when the
+        client went away before sending all of it."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             chunks = []
             while True:
-                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                line = self.rfile.readline()
+                if not line:
+                    return self._truncated()
+                size = int(line.split(b";")[0].strip(), 16)
                 if size == 0:
                     while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass
                     return b"".join(chunks)
                 chunks.append(self.rfile.read(size))
+                if len(chunks[-1]) < size:
+                    return self._truncated()
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+        body = self.rfile.read(length) if length else b""
+        return body if len(body) == length else self._truncated()
+
+    def _truncated(self):
+        self.close_connection = True
+        return None
 
     def _handle(self):
+        started = time.monotonic()  # headers in, body not yet read
         body = self._read_body()
+        if body is None:
+            return
         path, _, query = self.path.partition("?")
         record, fault = self.proxy._admit(self.command, path, query,
                                           self.headers)
+        record["started"] = started
         if fault is not None:
             return self._fault(fault, record, path)
         if self.proxy.verify_sigv4 is not None:
