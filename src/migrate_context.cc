@@ -32,6 +32,11 @@ bool NeedsCrc32c(ChecksumMode mode, const std::string& etag) {
          (mode == ChecksumMode::kAuto && PlainMd5FromEtag(etag).empty());
 }
 
+bool IntegrityWithoutBody(ChecksumMode mode, const std::string& etag) {
+  return mode == ChecksumMode::kNone ||
+         (mode == ChecksumMode::kAuto && !PlainMd5FromEtag(etag).empty());
+}
+
 Result<Integrity> ComputeIntegrity(ChecksumMode mode, const std::string& etag,
                                    std::string_view body,
                                    const uint32_t* crc32c) {

@@ -40,6 +40,8 @@ struct Job {
   std::string body;
   std::string content_type;
   std::string etag;  // the source's, as sent (quotes included)
+  // The source's Content-Length while downloading (-1: none sent); the
+  // object's size once the download is complete.
   int64_t content_length = -1;
   bool downloaded = false;
   bool too_large = false;   // over the multipart threshold
@@ -104,6 +106,10 @@ Result<Integrity> ComputeIntegrity(ChecksumMode mode, const std::string& etag,
 
 // Whether ComputeIntegrity will need the body's CRC32C.
 bool NeedsCrc32c(ChecksumMode mode, const std::string& etag);
+
+// Whether ComputeIntegrity needs no byte of the body (kAuto with a plain-MD5
+// ETag, or kNone): the PUT can then start before the body has arrived.
+bool IntegrityWithoutBody(ChecksumMode mode, const std::string& etag);
 
 // Decides what an S3 error means for `job`, in one place for the loops and
 // the large-object pool: sets `*error` to the reason to record ("s3

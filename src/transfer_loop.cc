@@ -2,12 +2,16 @@
 
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <map>
 #include <random>
+#include <unordered_map>
 #include <vector>
 
 #include "crypto.h"
@@ -24,6 +28,41 @@ constexpr size_t kMaxErrorBody = 64 << 10;
 // Body buffers up to this capacity are kept for reuse: fresh pages for every
 // image cost more CPU (page faults, zeroing) than the copy itself.
 constexpr size_t kMaxSpareBytes = 32 << 20;
+// A streamed body passes through a ring this big: the GET pauses when it is
+// full, the PUT waits until a whole send buffer (kSendChunk) is in it or
+// the body is complete, so sends stay large.
+constexpr size_t kPipeBytes = 192 << 10;
+constexpr size_t kSendChunk = 64 << 10;
+
+// A fixed ring of bytes between a streamed GET and its PUT.
+class Pipe {
+ public:
+  explicit Pipe(std::unique_ptr<char[]> buffer) : buf_(std::move(buffer)) {}
+  size_t size() const { return size_; }
+  size_t room() const { return kPipeBytes - size_; }
+  // Requires n <= room().
+  void Write(const char* data, size_t n) {
+    size_t tail = (head_ + size_) % kPipeBytes;
+    size_t first = std::min(n, kPipeBytes - tail);
+    std::memcpy(buf_.get() + tail, data, first);
+    std::memcpy(buf_.get(), data + first, n - first);
+    size_ += n;
+  }
+  // Copies up to n bytes (fewer at the ring's end); returns how many.
+  size_t Read(char* out, size_t n) {
+    size_t k = std::min({n, size_, kPipeBytes - head_});
+    std::memcpy(out, buf_.get() + head_, k);
+    head_ = (head_ + k) % kPipeBytes;
+    size_ -= k;
+    return k;
+  }
+  std::unique_ptr<char[]> Release() { return std::move(buf_); }
+
+ private:
+  std::unique_ptr<char[]> buf_;
+  size_t head_ = 0;
+  size_t size_ = 0;
+};
 
 // Spare body buffers of one loop; only that loop's thread touches them.
 struct BufferPool {
@@ -46,6 +85,16 @@ struct BufferPool {
     spares.pop_back();
   }
 
+  // Rings of kPipeBytes for streamed bodies.
+  std::vector<std::unique_ptr<char[]>> rings;
+
+  std::unique_ptr<char[]> TakeRing() {
+    if (rings.empty()) return std::make_unique<char[]>(kPipeBytes);
+    std::unique_ptr<char[]> ring = std::move(rings.back());
+    rings.pop_back();
+    return ring;
+  }
+
   void Give(std::string* body) {
     if (body->capacity() == 0 || bytes + body->capacity() > kMaxSpareBytes)
       return;
@@ -57,16 +106,50 @@ struct BufferPool {
 
 enum class Stage { kGet, kPut };
 
-struct Transfer {
-  CURL* easy = nullptr;
-  std::unique_ptr<Job> job;
+struct Transfer;
+
+// One request of a transfer: the GET from the source or the PUT to S3.
+struct Leg {
+  Transfer* owner = nullptr;
   Stage stage = Stage::kGet;
+  CURL* easy = nullptr;  // null when not in flight
   curl_slist* headers = nullptr;
   char error[CURL_ERROR_SIZE] = {0};
   HttpResponse response;  // status and headers; body only for S3 errors
+  CURLcode result = CURLE_OK;
+  bool done = false;  // finished (result set); false again never
+};
+
+// One attempt at one object. Buffered: the GET fills job->body, then the
+// PUT sends it (a retry can redo the PUT alone). Streamed, when the source
+// sent Content-Length and an ETag that gives the integrity header (or
+// CHECKSUM=none) and S3 is reached over https: the PUT starts as soon as
+// the GET's headers are in and reads the body from `pipe` as it arrives,
+// so no whole body is held; S3 checks the bytes against Content-MD5 and a
+// retry redoes both requests.
+struct Transfer {
+  std::unique_ptr<Job> job;
+  Leg get, put;
   int64_t threshold = 0;
   ChecksumMode checksum = ChecksumMode::kAuto;
   BufferPool* buffers = nullptr;
+  int64_t received = 0;  // body bytes of this GET so far
+  bool may_stream = false;
+  bool streaming = false;
+  std::unique_ptr<Pipe> pipe;  // streamed bytes not yet read by the PUT
+  int64_t sent = 0;            // bytes handed to the PUT
+  bool put_paused = false;     // the PUT waits for bytes
+  bool get_paused = false;     // the GET waits for room in the pipe
+  // Set when the loop must start or resume the PUT after curl returns
+  // (callbacks do not call into the multi handle).
+  bool wake = false;
+  std::vector<Transfer*>* woken = nullptr;
+
+  void Wake() {
+    if (wake) return;
+    wake = true;
+    woken->push_back(this);
+  }
 };
 
 long StatusFromLine(std::string_view line) {
@@ -75,12 +158,35 @@ long StatusFromLine(std::string_view line) {
   return std::strtol(std::string(line.substr(sp + 1, 3)).c_str(), nullptr, 10);
 }
 
+// At the end of a GET's 200 headers: size, integrity and streaming.
+void OnGetHeaders(Transfer* t) {
+  Job* job = t->job.get();
+  const HttpResponse& r = t->get.response;
+  std::string etag = r.Header("etag");
+  std::string length = r.Header("content-length");
+  if (!length.empty()) {
+    job->content_length = std::strtoll(length.c_str(), nullptr, 10);
+    if (job->content_length > t->threshold) job->too_large = true;
+  }
+  if (t->may_stream && job->content_length >= 0 && !job->too_large &&
+      IntegrityWithoutBody(t->checksum, etag)) {
+    t->streaming = true;
+    t->pipe = std::make_unique<Pipe>(t->buffers->TakeRing());
+    job->etag = etag;
+    job->content_type = r.Header("content-type");
+    t->Wake();
+    return;
+  }
+  // CRC32C is folded in as bytes arrive, while they are still in cache.
+  job->crc_running = NeedsCrc32c(t->checksum, etag);
+}
+
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
+  auto* leg = static_cast<Leg*>(user);
   std::string_view line(data, size * n);
   if (line.rfind("HTTP/", 0) == 0) {
-    t->response.headers.clear();
-    t->response.status = StatusFromLine(line);
+    leg->response.headers.clear();
+    leg->response.status = StatusFromLine(line);
     return size * n;
   }
   size_t colon = line.find(':');
@@ -93,36 +199,45 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n' ||
                               value.back() == ' '))
       value.remove_suffix(1);
-    t->response.headers.emplace_back(std::move(name), std::string(value));
-  } else if (t->stage == Stage::kGet && t->response.status == 200 &&
+    leg->response.headers.emplace_back(std::move(name), std::string(value));
+  } else if (leg->stage == Stage::kGet && leg->response.status == 200 &&
              (line == "\r\n" || line == "\n")) {
-    // CRC32C is folded in as bytes arrive, while they are still in cache.
-    t->job->crc_running = NeedsCrc32c(t->checksum, t->response.Header("etag"));
-    std::string length = t->response.Header("content-length");
-    if (!length.empty()) {
-      t->job->content_length = std::strtoll(length.c_str(), nullptr, 10);
-      if (t->job->content_length > t->threshold) t->job->too_large = true;
-    }
+    OnGetHeaders(leg->owner);
   }
   return size * n;
 }
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
+  auto* leg = static_cast<Leg*>(user);
   size_t bytes = size * n;
-  if (t->stage == Stage::kPut || t->response.status != 200) {
-    if (t->response.body.size() < kMaxErrorBody)
-      t->response.body.append(data, bytes);
+  if (leg->stage == Stage::kPut || leg->response.status != 200) {
+    if (leg->response.body.size() < kMaxErrorBody)
+      leg->response.body.append(data, bytes);
     return bytes;
   }
+  Transfer* t = leg->owner;
   Job* job = t->job.get();
   if (job->too_large) return 0;  // stops the GET; the pool takes over
+  t->received += static_cast<int64_t>(bytes);
+  if (t->streaming) {
+    if (t->pipe->room() < bytes) {
+      t->received -= static_cast<int64_t>(bytes);
+      t->get_paused = true;  // curl keeps these bytes and offers them again
+      return CURL_WRITEFUNC_PAUSE;
+    }
+    if (t->received > job->content_length) return 0;  // more than announced
+    t->pipe->Write(data, bytes);
+    if (t->put_paused &&
+        (t->pipe->size() >= kSendChunk || t->received == job->content_length))
+      t->Wake();
+    return bytes;
+  }
   if (job->body.empty() && job->content_length > 0) {
     size_t size = static_cast<size_t>(job->content_length);
     if (job->body.capacity() < size) t->buffers->Take(size, &job->body);
     job->body.reserve(size);
   }
-  if (static_cast<int64_t>(job->body.size() + bytes) > t->threshold) {
+  if (t->received > t->threshold) {
     job->too_large = true;  // no Content-Length and more than the threshold
     return 0;
   }
@@ -130,6 +245,24 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   if (job->crc_running)
     job->crc32c = Crc32c(std::string_view(data, bytes), job->crc32c);
   return bytes;
+}
+
+// The streamed PUT's body: what the GET has delivered so far. curl asks no
+// more than Content-Length bytes in all; the PUT pauses while less than a
+// send buffer is waiting and more is to come, and if the GET fails the PUT
+// is dropped unfinished, which S3 never stores.
+size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t want = size * n;
+  int64_t left = t->job->content_length - t->sent;
+  if (static_cast<int64_t>(t->pipe->size()) < std::min<int64_t>(want, left)) {
+    t->put_paused = true;
+    return CURL_READFUNC_PAUSE;
+  }
+  size_t k = t->pipe->Read(buffer, want);
+  t->sent += static_cast<int64_t>(k);
+  if (t->get_paused && t->pipe->room() >= kPipeBytes / 2) t->Wake();
+  return k;
 }
 
 std::string TransportError(CURLcode rc, const char* detail) {
@@ -144,45 +277,68 @@ std::string TransportError(CURLcode rc, const char* detail) {
 struct TransferLoop::Impl {
   explicit Impl(MigrateContext* c) : ctx(c), rng(std::random_device{}()) {
     multi = curl_multi_init();
+    // A streamed object holds a source and an S3 connection at once.
     curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
                       static_cast<long>(2 * ctx->limit->max() + 16));
     // Spread HTTP/2 transfers over several connections: one connection for
     // all of them is one TCP flow and one server worker, which caps
     // throughput well below what many connections reach.
     curl_multi_setopt(multi, CURLMOPT_MAX_CONCURRENT_STREAMS, 16L);
+    // Without a payload hash (https) the PUT can go before the body exists.
+    may_stream = ctx->target.endpoint.scheme == "https";
+    // curl tells which sockets to watch; epoll waits on them, so a wake-up
+    // costs the sockets that are ready, not all of them.
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, OnSocket);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, OnTimer);
+    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
   }
 
   ~Impl() {
-    for (auto& [easy, t] : active) {
-      curl_multi_remove_handle(multi, easy);
-      curl_slist_free_all(t->headers);
-      curl_easy_cleanup(easy);
+    for (auto& [raw, t] : live) {
+      Drop(&t->get);
+      Drop(&t->put);
     }
     for (CURL* e : idle) curl_easy_cleanup(e);
     curl_multi_cleanup(multi);
+    close(epfd);
   }
+
+  static int OnSocket(CURL* easy, curl_socket_t fd, int what, void* self,
+                      void* socketp);
+  static int OnTimer(CURLM* multi, long timeout_ms, void* self);
+  void Wait(int64_t deadline);
 
   void Run();
   void Fill(int64_t now);
   void StartAttempt(std::unique_ptr<Job> job);
-  void StartGet(std::unique_ptr<Transfer> t);
-  void StartPut(std::unique_ptr<Transfer> t);
-  void Launch(std::unique_ptr<Transfer> t);
+  void StartGet(Transfer* t);
+  bool StartPut(Transfer* t);
+  void Launch(Leg* leg);
+  void WakeAll();
   void OnDone(CURL* easy, CURLcode rc);
-  void OnGetDone(std::unique_ptr<Transfer> t, CURLcode rc);
-  void OnPutDone(std::unique_ptr<Transfer> t, CURLcode rc);
+  void OnGetDone(Transfer* t);
+  void OnPutDone(Transfer* t);
   void Retry(std::unique_ptr<Job> job, const std::string& error,
              long retry_after_ms);
   void Fail(std::unique_ptr<Job> job, const std::string& reason);
   void Release() { ctx->in_flight--; }
   void DropWaiting();
   CURL* Acquire();
-  void SetCommon(Transfer* t, long timeout_ms);
+  void Finish(Leg* leg);
+  void Drop(Leg* leg);
+  std::unique_ptr<Job> End(Transfer* t);
+  void SetCommon(Leg* leg, long timeout_ms);
 
   MigrateContext* ctx;
   CURLM* multi;
+  int epfd = -1;
+  int64_t timer_due = -1;  // when curl wants its timeout action (-1: never)
+  bool may_stream = false;
   std::vector<CURL*> idle;
-  std::map<CURL*, std::unique_ptr<Transfer>> active;
+  std::unordered_map<Transfer*, std::unique_ptr<Transfer>> live;
+  std::vector<Transfer*> woken;
   std::multimap<int64_t, std::unique_ptr<Job>> waiting;
   BufferPool buffers;
   std::mt19937_64 rng;
@@ -196,77 +352,118 @@ CURL* TransferLoop::Impl::Acquire() {
   return e;
 }
 
-void TransferLoop::Impl::SetCommon(Transfer* t, long timeout_ms) {
-  CURL* e = t->easy;
-  t->error[0] = '\0';
-  curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+// A leg that curl reported done: its handle goes back to the idle list.
+void TransferLoop::Impl::Finish(Leg* leg) {
+  curl_multi_remove_handle(multi, leg->easy);
+  curl_slist_free_all(leg->headers);
+  leg->headers = nullptr;
+  idle.push_back(leg->easy);
+  leg->easy = nullptr;
+  leg->done = true;
+}
+
+// A leg still in flight that is no longer wanted. Its handle is freed,
+// not reused: curl closes the connection of an unfinished transfer.
+void TransferLoop::Impl::Drop(Leg* leg) {
+  if (!leg->easy) return;
+  curl_multi_remove_handle(multi, leg->easy);
+  curl_easy_cleanup(leg->easy);
+  curl_slist_free_all(leg->headers);
+  leg->headers = nullptr;
+  leg->easy = nullptr;
+}
+
+// The attempt is over: drops whatever leg is still in flight and hands the
+// job back to the caller.
+std::unique_ptr<Job> TransferLoop::Impl::End(Transfer* t) {
+  Drop(&t->get);
+  Drop(&t->put);
+  if (t->pipe) buffers.rings.push_back(t->pipe->Release());
+  std::unique_ptr<Job> job = std::move(t->job);
+  live.erase(t);
+  return job;
+}
+
+void TransferLoop::Impl::SetCommon(Leg* leg, long timeout_ms) {
+  CURL* e = leg->easy;
+  leg->error[0] = '\0';
+  curl_easy_setopt(e, CURLOPT_PRIVATE, leg);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, leg->error);
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                    std::min(timeout_ms, ctx->options.connect_timeout_ms));
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, leg);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, leg);
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 64L << 10);
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 }
 
 void TransferLoop::Impl::StartAttempt(std::unique_ptr<Job> job) {
   job->attempts++;
-  auto t = std::make_unique<Transfer>();
+  auto owned = std::make_unique<Transfer>();
+  Transfer* t = owned.get();
+  live.emplace(t, std::move(owned));
   t->job = std::move(job);
+  t->get.owner = t->put.owner = t;
+  t->get.stage = Stage::kGet;
+  t->put.stage = Stage::kPut;
   t->threshold = ctx->options.multipart_threshold;
   t->buffers = &buffers;
   t->checksum = ctx->options.checksum;
+  t->may_stream = may_stream;
+  t->woken = &woken;
   if (t->job->downloaded) {
-    StartPut(std::move(t));
+    StartPut(t);
   } else {
-    StartGet(std::move(t));
+    StartGet(t);
   }
 }
 
-void TransferLoop::Impl::StartGet(std::unique_ptr<Transfer> t) {
-  t->stage = Stage::kGet;
+void TransferLoop::Impl::StartGet(Transfer* t) {
   Job* job = t->job.get();
   job->body.clear();
   job->content_length = -1;
   job->crc32c = 0;
   job->crc_running = false;
   job->too_large = false;
-  t->easy = Acquire();
-  SetCommon(t.get(), ctx->options.download_timeout_ms);
-  curl_easy_setopt(t->easy, CURLOPT_URL, job->url.c_str());
-  curl_easy_setopt(t->easy, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(t->easy, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(t->easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
-  curl_easy_setopt(t->easy, CURLOPT_PIPEWAIT, 1L);
+  Leg* leg = &t->get;
+  leg->easy = Acquire();
+  SetCommon(leg, ctx->options.download_timeout_ms);
+  curl_easy_setopt(leg->easy, CURLOPT_URL, job->url.c_str());
+  curl_easy_setopt(leg->easy, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(leg->easy, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(leg->easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+  curl_easy_setopt(leg->easy, CURLOPT_PIPEWAIT, 1L);
   if (!ctx->options.source_ca_file.empty())
-    curl_easy_setopt(t->easy, CURLOPT_CAINFO,
+    curl_easy_setopt(leg->easy, CURLOPT_CAINFO,
                      ctx->options.source_ca_file.c_str());
-  t->headers = curl_slist_append(nullptr, "Accept-Encoding: identity");
-  curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
-  Launch(std::move(t));
+  leg->headers = curl_slist_append(nullptr, "Accept-Encoding: identity");
+  curl_easy_setopt(leg->easy, CURLOPT_HTTPHEADER, leg->headers);
+  Launch(leg);
 }
 
-void TransferLoop::Impl::StartPut(std::unique_ptr<Transfer> t) {
-  t->stage = Stage::kPut;
+// Returns false when the attempt ended instead (and `t` is gone).
+bool TransferLoop::Impl::StartPut(Transfer* t) {
   Job* job = t->job.get();
+  std::string_view body = t->streaming ? std::string_view() : job->body;
   Result<Integrity> integrity =
-      ComputeIntegrity(ctx->options.checksum, job->etag, job->body,
+      ComputeIntegrity(ctx->options.checksum, job->etag, body,
                        job->crc_running ? &job->crc32c : nullptr);
   if (!integrity.ok()) {
     job->downloaded = false;  // the bytes disagree with the source: refetch
-    Retry(std::move(t->job), "checksum mismatch", -1);
-    return;
+    Retry(End(t), "checksum mismatch", -1);
+    return false;
   }
   Result<AwsCredentials> creds = ctx->credentials();
   if (!creds.ok()) {
     ctx->sink->StopRun(creds.status().ToString());
+    End(t);
     Release();
-    return;
+    return false;
   }
   PutObjectParams params;
   params.key = job->key;
@@ -275,124 +472,168 @@ void TransferLoop::Impl::StartPut(std::unique_ptr<Transfer> t) {
   params.content_md5 = integrity->content_md5;
   params.checksum_crc32c = integrity->checksum_crc32c;
   job->etag_record = integrity->record;
-  HttpRequest req = BuildPutObject(ctx->target, params, job->body, *creds,
-                                   std::time(nullptr));
-  t->easy = Acquire();
-  SetCommon(t.get(), ctx->options.upload_timeout_ms);
-  curl_easy_setopt(t->easy, CURLOPT_URL, req.url.c_str());
-  curl_easy_setopt(t->easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-  curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, "PUT");
-  curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, job->body.data());
-  curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                   static_cast<curl_off_t>(job->body.size()));
+  HttpRequest req =
+      BuildPutObject(ctx->target, params, body, *creds, std::time(nullptr));
+  Leg* leg = &t->put;
+  leg->easy = Acquire();
+  SetCommon(leg, ctx->options.upload_timeout_ms);
+  curl_easy_setopt(leg->easy, CURLOPT_URL, req.url.c_str());
+  curl_easy_setopt(leg->easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  if (t->streaming) {
+    curl_easy_setopt(leg->easy, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(leg->easy, CURLOPT_READFUNCTION, OnRead);
+    curl_easy_setopt(leg->easy, CURLOPT_READDATA, t);
+    curl_easy_setopt(leg->easy, CURLOPT_INFILESIZE_LARGE,
+                     static_cast<curl_off_t>(job->content_length));
+  } else {
+    curl_easy_setopt(leg->easy, CURLOPT_CUSTOMREQUEST, "PUT");
+    curl_easy_setopt(leg->easy, CURLOPT_POSTFIELDS, job->body.data());
+    curl_easy_setopt(leg->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(job->body.size()));
+  }
   if (const char* ca = std::getenv("AWS_CA_BUNDLE"); ca && *ca)
-    curl_easy_setopt(t->easy, CURLOPT_CAINFO, ca);
+    curl_easy_setopt(leg->easy, CURLOPT_CAINFO, ca);
   bool has_type = false;
   for (const auto& [name, value] : req.headers) {
-    t->headers = curl_slist_append(t->headers, (name + ": " + value).c_str());
+    leg->headers =
+        curl_slist_append(leg->headers, (name + ": " + value).c_str());
     if (strcasecmp(name.c_str(), "content-type") == 0) has_type = true;
   }
   // Headers curl would add on its own are unsigned: suppress them.
-  if (!has_type) t->headers = curl_slist_append(t->headers, "Content-Type:");
-  t->headers = curl_slist_append(t->headers, "Expect:");
-  curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
-  Launch(std::move(t));
+  if (!has_type)
+    leg->headers = curl_slist_append(leg->headers, "Content-Type:");
+  leg->headers = curl_slist_append(leg->headers, "Expect:");
+  curl_easy_setopt(leg->easy, CURLOPT_HTTPHEADER, leg->headers);
+  Launch(leg);
+  return true;
 }
 
-void TransferLoop::Impl::Launch(std::unique_ptr<Transfer> t) {
-  CURL* easy = t->easy;
-  active.emplace(easy, std::move(t));
-  curl_multi_add_handle(multi, easy);
+void TransferLoop::Impl::Launch(Leg* leg) {
+  leg->done = false;
+  leg->response = HttpResponse();
+  curl_multi_add_handle(multi, leg->easy);
+}
+
+// Streamed transfers whose callbacks asked for the PUT to start (headers
+// in) or to resume (bytes arrived while it waited).
+void TransferLoop::Impl::WakeAll() {
+  std::vector<Transfer*> list;
+  list.swap(woken);
+  for (Transfer* t : list) {
+    t->wake = false;
+    if (!t->put.easy && !t->put.done) {
+      if (!StartPut(t)) continue;  // the attempt ended
+    } else if (t->put.easy && t->put_paused &&
+               (t->pipe->size() >= kSendChunk ||
+                t->received == t->job->content_length)) {
+      t->put_paused = false;
+      curl_easy_pause(t->put.easy, CURLPAUSE_CONT);
+    }
+    if (t->get.easy && t->get_paused && t->pipe->room() >= kPipeBytes / 2) {
+      t->get_paused = false;
+      curl_easy_pause(t->get.easy, CURLPAUSE_CONT);  // may call OnBody
+    }
+  }
 }
 
 void TransferLoop::Impl::OnDone(CURL* easy, CURLcode rc) {
-  curl_multi_remove_handle(multi, easy);
-  auto it = active.find(easy);
-  std::unique_ptr<Transfer> t = std::move(it->second);
-  active.erase(it);
-  curl_slist_free_all(t->headers);
-  t->headers = nullptr;
-  idle.push_back(easy);
-  t->easy = nullptr;
-  if (t->stage == Stage::kGet) {
-    OnGetDone(std::move(t), rc);
+  Leg* leg = nullptr;
+  curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&leg));
+  Finish(leg);
+  leg->result = rc;
+  if (leg->stage == Stage::kGet) {
+    OnGetDone(leg->owner);
   } else {
-    OnPutDone(std::move(t), rc);
+    // A streamed PUT can end before its GET: with every byte passed on
+    // (the GET's end is not needed), or failed (S3 never stores fewer
+    // bytes than announced). OnPutDone drops the GET either way.
+    OnPutDone(leg->owner);
   }
 }
 
-void TransferLoop::Impl::OnGetDone(std::unique_ptr<Transfer> t, CURLcode rc) {
+void TransferLoop::Impl::OnGetDone(Transfer* t) {
   Job* job = t->job.get();
-  if (job->too_large && t->response.status == 200) {
-    job->body.clear();
-    job->body.shrink_to_fit();
-    job->attempts = 0;
-    job->throttled_attempts = 0;
-    ctx->large->Submit(std::move(t->job));
+  const HttpResponse& r = t->get.response;
+  long status = r.status;
+  if (job->too_large && status == 200) {
+    std::unique_ptr<Job> large = End(t);
+    large->body.clear();
+    large->body.shrink_to_fit();
+    large->attempts = 0;
+    large->throttled_attempts = 0;
+    ctx->large->Submit(std::move(large));
     Release();
     return;
   }
-  long status = t->response.status;
-  if (rc != CURLE_OK) {
-    Retry(std::move(t->job), TransportError(rc, t->error), -1);
+  if (t->get.result != CURLE_OK) {
+    std::string error = TransportError(t->get.result, t->get.error);
+    Retry(End(t), error, -1);
     return;
   }
   if (status != 200) {
     std::string error = "http " + std::to_string(status);
     if (ClassifySourceStatus(status) == Verdict::kFailObject) {
-      Fail(std::move(t->job), error);
+      Fail(End(t), error);
       return;
     }
-    Retry(std::move(t->job), error,
-          ParseRetryAfterMs(t->response.Header("retry-after"),
-                            std::time(nullptr)));
+    long retry_after =
+        ParseRetryAfterMs(r.Header("retry-after"), std::time(nullptr));
+    Retry(End(t), error, retry_after);
     return;
   }
-  if (job->content_length >= 0 &&
-      static_cast<int64_t>(job->body.size()) != job->content_length) {
-    Retry(std::move(t->job),
-          "truncated body (got " + std::to_string(job->body.size()) + " of " +
-              std::to_string(job->content_length) + " bytes)",
-          -1);
+  if (job->content_length >= 0 && t->received != job->content_length) {
+    std::string error = "truncated body (got " + std::to_string(t->received) +
+                        " of " + std::to_string(job->content_length) +
+                        " bytes)";
+    Retry(End(t), error, -1);
+    return;
+  }
+  job->content_length = t->received;
+  if (t->streaming) {
+    if (t->put.done) OnPutDone(t);  // else the PUT is still sending
     return;
   }
   job->downloaded = true;
-  job->content_type = t->response.Header("content-type");
-  job->etag = t->response.Header("etag");
-  t->response = HttpResponse();
-  StartPut(std::move(t));
+  job->content_type = r.Header("content-type");
+  job->etag = r.Header("etag");
+  StartPut(t);
 }
 
-void TransferLoop::Impl::OnPutDone(std::unique_ptr<Transfer> t, CURLcode rc) {
+// The PUT is over (a streamed GET may still be in flight).
+void TransferLoop::Impl::OnPutDone(Transfer* t) {
   Job* job = t->job.get();
-  if (rc != CURLE_OK) {
-    Retry(std::move(t->job), TransportError(rc, t->error), -1);
+  Leg* put = &t->put;
+  // S3 may answer an error before reading a streamed body and close: its
+  // answer, when one came, says more than the failed send.
+  if (put->result != CURLE_OK && put->response.status < 300) {
+    Retry(End(t), TransportError(put->result, put->error), -1);
     return;
   }
-  long status = t->response.status;
+  long status = put->response.status;
   if (status >= 200 && status < 300) {
     ctx->limit->OnSuccess(NowMs());
-    ctx->sink->Succeeded(job->url, job->key, job->body.size(),
+    ctx->sink->Succeeded(job->url, job->key, job->content_length,
                          job->etag_record);
     buffers.Give(&job->body);
+    End(t);
     Release();
     return;
   }
   std::string error;
   long retry_after_ms = -1;
-  S3Error err = S3ErrorFromResponse(S3What("PUT", job->key), t->response);
+  S3Error err = S3ErrorFromResponse(S3What("PUT", job->key), put->response);
   switch (JudgeS3Error(ctx, err, job, &error, &retry_after_ms)) {
     case Verdict::kRetry: {
-      long header = ParseRetryAfterMs(t->response.Header("retry-after"),
+      long header = ParseRetryAfterMs(put->response.Header("retry-after"),
                                       std::time(nullptr));
-      Retry(std::move(t->job), error,
-            retry_after_ms >= 0 ? retry_after_ms : header);
+      Retry(End(t), error, retry_after_ms >= 0 ? retry_after_ms : header);
       return;
     }
     case Verdict::kFailObject:
-      Fail(std::move(t->job), error);
+      Fail(End(t), error);
       return;
     case Verdict::kStopRun:
+      End(t);
       Release();  // not recorded: the next run copies it
       return;
   }
@@ -454,20 +695,59 @@ void TransferLoop::Impl::Run() {
     } else {
       Fill(NowMs());
     }
-    if (active.empty() && waiting.empty() &&
-        (stopping || ctx->feed->Exhausted()))
+    if (live.empty() && waiting.empty() && (stopping || ctx->feed->Exhausted()))
       return;
-    int timeout = 100;
-    if (!waiting.empty())
-      timeout = static_cast<int>(
-          std::clamp<int64_t>(waiting.begin()->first - NowMs(), 0, timeout));
-    curl_multi_poll(multi, nullptr, 0, timeout, nullptr);
-    int running = 0;
-    curl_multi_perform(multi, &running);
+    int64_t deadline = NowMs() + 100;
+    if (!waiting.empty()) deadline = std::min(deadline, waiting.begin()->first);
+    Wait(deadline);
+    WakeAll();
     int left = 0;
     while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
       if (msg->msg == CURLMSG_DONE) OnDone(msg->easy_handle, msg->data.result);
     }
+  }
+}
+
+int TransferLoop::Impl::OnSocket(CURL*, curl_socket_t fd, int what, void* self,
+                                 void*) {
+  auto* impl = static_cast<Impl*>(self);
+  if (what == CURL_POLL_REMOVE) {
+    epoll_ctl(impl->epfd, EPOLL_CTL_DEL, fd, nullptr);
+    return 0;
+  }
+  epoll_event ev{};
+  ev.data.fd = fd;
+  if (what & CURL_POLL_IN) ev.events |= EPOLLIN;
+  if (what & CURL_POLL_OUT) ev.events |= EPOLLOUT;
+  if (epoll_ctl(impl->epfd, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT)
+    epoll_ctl(impl->epfd, EPOLL_CTL_ADD, fd, &ev);
+  return 0;
+}
+
+int TransferLoop::Impl::OnTimer(CURLM*, long timeout_ms, void* self) {
+  auto* impl = static_cast<Impl*>(self);
+  impl->timer_due = timeout_ms < 0 ? -1 : NowMs() + timeout_ms;
+  return 0;
+}
+
+// Waits for ready sockets, curl's timeout or `deadline`, and lets curl act
+// on what happened.
+void TransferLoop::Impl::Wait(int64_t deadline) {
+  if (timer_due >= 0) deadline = std::min(deadline, timer_due);
+  int timeout = static_cast<int>(std::max<int64_t>(deadline - NowMs(), 0));
+  epoll_event events[256];
+  int n = epoll_wait(epfd, events, 256, timeout);
+  int running = 0;
+  for (int i = 0; i < n; ++i) {
+    int flags = 0;
+    if (events[i].events & EPOLLIN) flags |= CURL_CSELECT_IN;
+    if (events[i].events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
+    if (events[i].events & (EPOLLERR | EPOLLHUP)) flags |= CURL_CSELECT_ERR;
+    curl_multi_socket_action(multi, events[i].data.fd, flags, &running);
+  }
+  if (timer_due >= 0 && NowMs() >= timer_due) {
+    timer_due = -1;  // curl may set a new one while acting
+    curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
   }
 }
 

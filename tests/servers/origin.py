@@ -11,6 +11,7 @@ Per-path faults (a dict given to add()/set_fault() or in a JSON rules file):
   {"reset": true, "times": 1}           headers + half the body, then TCP RST
   {"short": true}                        fewer bytes than Content-Length, close
   {"stall": 10, "after_bytes": 100}     send that much, then hang 10 s, close
+  {"pause": 2, "after_bytes": 100}      send that much, wait 2 s, send the rest
   {"corrupt": true, "times": 1}         bytes differ from the MD5 ETag
   {"stall_headers": 10}                  hang before sending anything
 Origin.latency (seconds) delays every response, to make runs last long
@@ -20,7 +21,8 @@ enough for the kill/interrupt tests.
 string used verbatim.
 
 Counters: hits(path) counts every request for a (decoded) path, get_hits /
-head_hits / range_hits separately. Paths are keyed decoded ("/a b/é.jpg");
+head_hits / range_hits separately; body_done(path) lists the monotonic times
+at which a GET finished sending its body. Paths are keyed decoded ("/a b/é.jpg");
 url(path) gives the percent-encoded URL.
 
 Run standalone (used by scripts/demo.sh):
@@ -63,6 +65,7 @@ class Origin:
         self._objects, self._faults = {}, {}
         self._hits, self._gets, self._heads, self._ranges = {}, {}, {}, {}
         self._fault_uses = {}
+        self._body_done = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._server = None
@@ -113,6 +116,16 @@ class Origin:
 
     def range_hits(self, path):
         return self._ranges.get("/" + path.lstrip("/"), 0)
+
+    def body_done(self, path):
+        with self._lock:
+            return list(self._body_done.get("/" + path.lstrip("/"), []))
+
+    def _note_body_done(self, raw_path):
+        path = urllib.parse.unquote(raw_path.split("?", 1)[0],
+                                    errors="surrogateescape")
+        with self._lock:
+            self._body_done.setdefault(path, []).append(time.monotonic())
 
     def total_hits(self):
         with self._lock:
@@ -266,7 +279,15 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.get("stall"):
             self.wfile.write(body[:int(fault.get("after_bytes", half))])
             return self._stall(fault["stall"])
+        if fault.get("pause"):
+            cut = int(fault.get("after_bytes", half))
+            self.wfile.write(body[:cut])
+            self.wfile.flush()
+            time.sleep(float(fault["pause"]))
+            body = body[cut:]
         self.wfile.write(body)
+        self.wfile.flush()
+        self.origin._note_body_done(self.path)
 
     def _reset(self):
         # SO_LINGER 0 makes close() send RST instead of FIN.
