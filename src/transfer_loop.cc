@@ -603,6 +603,16 @@ void TransferLoop::Impl::OnGetDone(Transfer* t) {
 void TransferLoop::Impl::OnPutDone(Transfer* t) {
   Job* job = t->job.get();
   Leg* put = &t->put;
+  if (put->result == CURLE_PEER_FAILED_VERIFICATION ||
+      put->result == CURLE_SSL_CACERT_BADFILE) {
+    // Every PUT would fail the same way: the run's set-up is wrong.
+    ctx->sink->StopRun("the S3 endpoint's TLS certificate is not trusted (" +
+                       std::string(*put->error ? put->error : "") +
+                       "); AWS_CA_BUNDLE names the CA file to trust");
+    End(t);
+    Release();  // not recorded: the next run copies it
+    return;
+  }
   // S3 may answer an error before reading a streamed body and close: its
   // answer, when one came, says more than the failed send.
   if (put->result != CURLE_OK && put->response.status < 300) {

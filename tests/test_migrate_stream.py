@@ -114,6 +114,28 @@ class StreamTest(MigrateTestCase):
         self.assertEqual(self.proxy.count("PUT"), 2 * len(images))
 
 
+class UntrustedCertificateTest(MigrateTestCase):
+
+    def test_untrusted_s3_certificate_stops_the_run(self):
+        top = self.unique("untrusted")
+        images = self.add_images([f"/{top}/{i}.jpg" for i in range(30)],
+                                 size=2000)
+        with_ca = self.env
+        self.env = lambda endpoint=None: {
+            k: v for k, v in with_ca(endpoint).items()
+            if k != "AWS_CA_BUNDLE"}
+        run = self.migrate([self.origin.url(p) for p in images])
+        self.assertEqual(run.code, 2, run)
+        self.assertIn("TLS certificate is not trusted", run.output)
+        self.assertIn("AWS_CA_BUNDLE", run.output)
+        # Stopped at the first refusal: no object was fetched again for a
+        # retry, nothing recorded, so the next run copies everything.
+        self.assertLessEqual(max(self.origin.get_hits(p) for p in images), 1)
+        self.assertEqual(run.failed(), {})
+        self.assertEqual(run.completed(), [])
+        self.assertEqual(self.proxy.count(), 0)
+
+
 class PlainHttpS3Test(MigrateTestCase):
     """Over plain http a PUT must sign the payload's SHA-256, which needs
     the whole body first: no streaming even with an MD5 ETag."""
