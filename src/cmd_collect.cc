@@ -13,11 +13,6 @@
 namespace cfm {
 namespace {
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(c));
-  return s;
-}
-
 // Fills the paths; returns the problems, one a line ("" when none).
 std::string ParsePaths(const Settings& s, CollectorOptions* o) {
   std::string problems;
@@ -43,7 +38,7 @@ std::string ParsePaths(const Settings& s, CollectorOptions* o) {
 CollectorOptions OptionsFrom(const Settings& s) {
   CollectorOptions o;
   PaginationConfig& p = o.pagination;
-  p.style = Lower(s.Get("API_PAGINATION"));
+  p.style = s.Get("API_PAGINATION");
   p.base_url = s.Get("API_BASE_URL");
   p.page_param = s.Get("API_PAGE_PARAM");
   p.page_start = s.GetInt("API_PAGE_START");
@@ -51,7 +46,7 @@ CollectorOptions OptionsFrom(const Settings& s) {
   p.page_size = s.GetInt("RESULTS_PER_PAGE");
   p.offset_param = s.Get("API_OFFSET_PARAM");
   p.cursor_param = s.Get("API_CURSOR_PARAM");
-  o.auth_style = Lower(s.Get("API_AUTH_STYLE"));
+  o.auth_style = s.Get("API_AUTH_STYLE");
   o.auth_token = s.Get("API_AUTH_TOKEN");
   o.auth_header = s.Get("API_AUTH_HEADER");
   o.auth_query_param = s.Get("API_AUTH_QUERY_PARAM");

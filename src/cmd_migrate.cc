@@ -46,9 +46,7 @@ EngineOptions OptionsFrom(const Settings& s) {
   o.download_timeout_ms =
       static_cast<long>(s.GetNumber("DOWNLOAD_TIMEOUT") * 1000);
   o.upload_timeout_ms = static_cast<long>(s.GetNumber("UPLOAD_TIMEOUT") * 1000);
-  std::string checksum = s.Get("CHECKSUM");
-  for (char& c : checksum) c = static_cast<char>(std::tolower(c));
-  o.checksum = ParseChecksum(checksum);
+  o.checksum = ParseChecksum(s.Get("CHECKSUM"));
   o.acl = s.Get("S3_ACL");
   if (const char* ca = std::getenv("CURL_CA_BUNDLE")) o.source_ca_file = ca;
   return o;

@@ -61,7 +61,26 @@ std::string CheckBucket(std::string_view b) {
   return "";
 }
 
+// The choice in "a|b|c" that `value` names, ignoring case, or "".
+std::string_view MatchChoice(std::string_view choices, std::string_view value) {
+  std::string l = Lower(value);
+  while (!choices.empty()) {
+    size_t bar = choices.find('|');
+    std::string_view choice = choices.substr(0, bar);
+    if (Lower(choice) == l) return choice;
+    if (bar == std::string_view::npos) break;
+    choices.remove_prefix(bar + 1);
+  }
+  return {};
+}
+
 }  // namespace
+
+std::string CanonicalValue(const SettingSpec& spec, std::string value) {
+  if (spec.kind != SettingKind::kEnum) return value;
+  std::string_view choice = MatchChoice(spec.choices, value);
+  return choice.empty() ? value : std::string(choice);
+}
 
 std::string CheckValue(const SettingSpec& spec, std::string_view value) {
   switch (spec.kind) {
@@ -83,17 +102,9 @@ std::string CheckValue(const SettingSpec& spec, std::string_view value) {
       }
       return "";
     }
-    case SettingKind::kEnum: {
-      std::string l = Lower(value);
-      std::string_view choices = spec.choices;
-      while (!choices.empty()) {
-        size_t bar = choices.find('|');
-        if (Lower(choices.substr(0, bar)) == l) return "";
-        if (bar == std::string_view::npos) break;
-        choices.remove_prefix(bar + 1);
-      }
+    case SettingKind::kEnum:
+      if (!MatchChoice(spec.choices, value).empty()) return "";
       return std::string("expected one of ") + spec.choices;
-    }
     case SettingKind::kBucket:
       return value.empty() ? "" : CheckBucket(value);
     case SettingKind::kUrl:

@@ -96,6 +96,10 @@ Result<Settings> LoadSettings(const SettingsInput& input);
 // Checks a value against a spec; returns "" when fine, else the problem.
 std::string CheckValue(const SettingSpec& spec, std::string_view value);
 
+// An enum value spelled as in `choices` ("DEBUG" -> "debug"); other values
+// unchanged. LoadSettings stores values this way.
+std::string CanonicalValue(const SettingSpec& spec, std::string value);
+
 // "CONCURRENCY" -> "--concurrency".
 std::string FlagName(std::string_view setting_name);
 

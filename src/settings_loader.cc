@@ -183,7 +183,8 @@ Result<Settings> LoadSettings(const SettingsInput& input) {
                                 : input.default_env_file) +
                            ", the environment, or " + FlagName(spec.name));
     }
-    settings.Set(spec.name, std::move(given.value), std::move(given.source));
+    settings.Set(spec.name, CanonicalValue(spec, std::move(given.value)),
+                 std::move(given.source));
   }
   if (!p.problems.empty()) {
     std::string msg;

@@ -71,7 +71,17 @@ TEST(SettingsTest, EnvFileSyntax) {
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->Get("DESTINATION_BUCKET"), "b-1");
   EXPECT_EQ(s->Get("DESTINATION_PREFIX"), "x/ y/");
-  EXPECT_EQ(s->Get("LOG_LEVEL"), "debug");
+  EXPECT_EQ(s->Get("LOG_LEVEL"), "DEBUG");  // stored as spelled in choices
+}
+
+TEST(SettingsTest, EnumValuesAreStoredInTheirCanonicalSpelling) {
+  Fixture f;
+  auto s = f.Load(kMigrate, {"--checksum", "CRC32C", "--log-level", "warn",
+                             "--destination-bucket", "b-1"});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->Get("CHECKSUM"), "crc32c");
+  EXPECT_EQ(s->Get("LOG_LEVEL"), "WARN");
+  EXPECT_EQ(s->Get("DESTINATION_BUCKET"), "b-1");  // other kinds untouched
 }
 
 TEST(SettingsTest, EnvFileProblemsNameFileAndLine) {
