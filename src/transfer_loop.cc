@@ -33,6 +33,9 @@ constexpr size_t kMaxSpareBytes = 32 << 20;
 // the body is complete, so sends stay large.
 constexpr size_t kPipeBytes = 192 << 10;
 constexpr size_t kSendChunk = 64 << 10;
+// curl hands a write callback at most CURL_MAX_WRITE_SIZE bytes, so a GET
+// paused for room resumes once the PUT has taken a send buffer.
+static_assert(kPipeBytes >= kSendChunk + 2 * CURL_MAX_WRITE_SIZE);
 
 // A fixed ring of bytes between a streamed GET and its PUT.
 class Pipe {
