@@ -36,6 +36,8 @@
 #   --startup-lines N     urls.txt lines for the startup test (4000000)
 #   --startup-done N      completed.txt lines (2000000)
 #   --cfmigrate PATH      binary (default build/cfmigrate of this checkout)
+#   --cfmigrate-b PATH    a second binary, run as variant "cfmigrate-b" next
+#                         to the first in every round (A/B in the same run)
 #   --cfm-args "ARGS"     extra cfmigrate arguments (e.g. "--checksum none")
 #   --cfm-env "A=1 B=2"   extra environment for cfmigrate (e.g.
 #                         "MALLOC_ARENA_MAX=2"); both show in the variant name
@@ -66,6 +68,7 @@ STARTUP=auto
 STARTUP_LINES=4000000
 STARTUP_DONE=2000000
 CFM=$REPO/build/cfmigrate
+CFM_B=""
 CFM_EXTRA_ARGS=()
 CFM_EXTRA_ENV=()
 RESULTS=""
@@ -95,6 +98,7 @@ while [[ $# -gt 0 ]]; do
     --startup-lines) STARTUP_LINES=$2; shift 2 ;;
     --startup-done) STARTUP_DONE=$2; shift 2 ;;
     --cfmigrate) CFM=$(realpath "$2"); shift 2 ;;
+    --cfmigrate-b) CFM_B=$(realpath "$2"); shift 2 ;;
     --cfm-args) read -r -a CFM_EXTRA_ARGS <<<"$2"; shift 2 ;;
     --cfm-env) read -r -a CFM_EXTRA_ENV <<<"$2"; shift 2 ;;
     --results) RESULTS=$(realpath -m "$2"); shift 2 ;;
@@ -345,7 +349,8 @@ tool_cmd() {  # TOOL PROTO CONC OUTDIR -> CMD array
     [[ $proto == https ]] && urls=$WORK/list/urls_https.txt
     local ca_env=()
     [[ $proto == https ]] && ca_env=("${CFM_SRC_CA_ENV[@]}")
-    CMD=("${CFM_ENV[@]}" "${ca_env[@]}" "${CFM_EXTRA_ENV[@]}" "$CFM" migrate
+    local bin=$CFM; [[ $tool == cfmigrate-b ]] && bin=$CFM_B
+    CMD=("${CFM_ENV[@]}" "${ca_env[@]}" "${CFM_EXTRA_ENV[@]}" "$bin" migrate
       --source-urls-file "$urls"
       --destination-bucket "$BUCKET" --source-url-prefix "$base"
       --state-dir "$out/state" --concurrency "$conc" "${CFM_EXTRA_ARGS[@]}")
@@ -377,8 +382,8 @@ cpu_snapshot() {  # -> "MACHINE_BUSY_S SERVERS_S": CPU seconds so far of the
 run_variant() {  # TOOL PROTO CONC RUN
   local tool=$1 proto=$2 conc=$3 run=$4 name variant rc=0 start end layout
   variant="$tool $proto"
-  [[ $tool == cfmigrate ]] && variant+=" c$conc"
-  if [[ $tool == cfmigrate && ${#CFM_EXTRA_ARGS[@]}${#CFM_EXTRA_ENV[@]} != 00 ]]; then
+  [[ $tool == cfmigrate* ]] && variant+=" c$conc"
+  if [[ $tool == cfmigrate* && ${#CFM_EXTRA_ARGS[@]}${#CFM_EXTRA_ENV[@]} != 00 ]]; then
     local extra=("${CFM_EXTRA_ENV[@]}" "${CFM_EXTRA_ARGS[@]}")
     variant+=" [${extra[*]}]"
   fi
@@ -401,7 +406,7 @@ run_variant() {  # TOOL PROTO CONC RUN
   end=$(date +%s.%N)
   cpu1=$(cpu_snapshot)
   rotate_logs "$out"
-  layout=path; [[ $tool == cfmigrate ]] && layout=flat
+  layout=path; [[ $tool == cfmigrate* ]] && layout=flat
   local where=(--fs "$DEST_ROOT/$BUCKET")
   [[ $DEST == moto ]] && where=(--s3 "$DEST_URL" --bucket "$BUCKET")
   python3 "$RIG/check_dest.py" --manifest "$WORK/list/manifest.tsv" \
@@ -547,7 +552,10 @@ if [[ $STARTUP != only ]]; then
         CFM_HTTPS_NOTE="cfmigrate has no option to trust a private CA for the source, so its https variant is not run; rclone https uses --ca-cert."
         continue
       fi
-      for c in $CONCS; do VARIANTS+=("cfmigrate $proto $c"); done
+      for c in $CONCS; do
+        VARIANTS+=("cfmigrate $proto $c")
+        [[ -n ${CFM_B:-} ]] && VARIANTS+=("cfmigrate-b $proto $c")
+      done
     fi
   done
   for run in $(seq "$REPEAT"); do
