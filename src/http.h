@@ -4,6 +4,7 @@
 #ifndef CFMIGRATE_HTTP_H_
 #define CFMIGRATE_HTTP_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,6 +25,9 @@ struct HttpRequest {
   // CA bundle to verify the server with; "" uses AWS_CA_BUNDLE when set,
   // else the system's.
   std::string ca_file;
+  // When set, the request is abandoned (kAborted) within about a second of
+  // it turning true: a second Ctrl-C must not wait for a timeout.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct HttpResponse {

@@ -98,6 +98,14 @@ class CurlHttpClient : public HttpClient {
     headers = curl_slist_append(headers, "Expect:");
     curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
 
+    if (request.cancel) {
+      // curl calls this at least once a second, also while nothing moves.
+      curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 0L);
+      curl_easy_setopt(curl_, CURLOPT_XFERINFOFUNCTION, Cancelled);
+      curl_easy_setopt(curl_, CURLOPT_XFERINFODATA,
+                       const_cast<std::atomic<bool>*>(request.cancel));
+    }
+
     CURLcode rc = curl_easy_perform(curl_);
     curl_slist_free_all(headers);
     if (rc != CURLE_OK) {
@@ -105,6 +113,7 @@ class CurlHttpClient : public HttpClient {
       std::string msg =
           request.method + " " + HostOf(request.url) + ": " + what;
       if (rc == CURLE_OPERATION_TIMEDOUT) return Status::Timeout(msg);
+      if (rc == CURLE_ABORTED_BY_CALLBACK) return Status::Aborted(msg);
       return Status::Network(msg);
     }
     curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &response.status);
@@ -112,6 +121,11 @@ class CurlHttpClient : public HttpClient {
   }
 
  private:
+  static int Cancelled(void* flag, curl_off_t, curl_off_t, curl_off_t,
+                       curl_off_t) {
+    return static_cast<const std::atomic<bool>*>(flag)->load() ? 1 : 0;
+  }
+
   static std::string HostOf(const std::string& url) {
     size_t start = url.find("://");
     start = start == std::string::npos ? 0 : start + 3;

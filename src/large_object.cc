@@ -84,6 +84,7 @@ void LargeObjectPool::Copy(std::unique_ptr<Job> job, HttpClient* http) {
   while (!ctx_->stop_starting.load() && !ctx_->sink->stop_requested()) {
     job->attempts++;
     Attempt a = CopyOnce(job.get(), http);
+    if (ctx_->abort_now.load() && !a.ok) return;  // redone next run
     if (a.ok) {
       ctx_->sink->Succeeded(job->url, job->key, a.bytes, a.record);
       return;
@@ -131,6 +132,7 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
     req.timeout_ms = opt.download_timeout_ms;
     req.connect_timeout_ms = std::min(opt.connect_timeout_ms, req.timeout_ms);
     req.ca_file = opt.source_ca_file;
+    req.cancel = &ctx_->abort_now;
     Result<HttpResponse> r = http->Send(req);
     if (!r.ok()) {
       a.error = r.status().code() == Status::Code::kTimeout
@@ -167,6 +169,7 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
   auto s3 = [&](HttpRequest req, std::string_view what,
                 auto parse) -> decltype(parse(what, HttpResponse())) {
     req.timeout_ms = opt.upload_timeout_ms;
+    req.cancel = &ctx_->abort_now;
     Result<HttpResponse> r = http->Send(req);
     auto parsed = r.ok() ? parse(what, *r)
                          : decltype(parse(what, HttpResponse()))(

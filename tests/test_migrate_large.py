@@ -106,6 +106,35 @@ class LargeObjectTest(MigrateTestCase):
         self.assertEqual({k: md5(v) for k, v in objects.items()},
                          {flat_key(p): md5(b) for p, b in images.items()})
 
+    def test_second_interrupt_abandons_a_stalled_part_at_once(self):
+        # Every Range GET sends 1 MB and then hangs for 60 s. A second
+        # Ctrl-C must end the run without waiting for DOWNLOAD_TIMEOUT
+        # (50 s here), and record nothing: the next run copies it.
+        path, _ = self._big("stuck", fault={"stall": 60,
+                                             "after_bytes": 1 << 20})
+        proc = self.start_migrate([self.origin.url(path)],
+                                  extra=["--download-timeout", "50"])
+        deadline = time.monotonic() + 30
+        while (self.origin.range_hits(path) < 1 and proc.poll() is None
+               and time.monotonic() < deadline):
+            time.sleep(0.05)
+        self.assertGreaterEqual(self.origin.range_hits(path), 1)
+        time.sleep(0.5)  # the part's first MB is in
+        os.killpg(proc.pid, signal.SIGINT)
+        time.sleep(0.5)
+        os.killpg(proc.pid, signal.SIGINT)
+        # Well inside the 50 s timeout the stalled GET would otherwise take.
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 130, out + err)
+        self.assertIn("aborting transfers in flight", out + err)
+        self.assertEqual(self.origin.range_hits(path), 1)
+        with open(os.path.join(self.state_dir, "completed.txt")) as f:
+            self.assertEqual(f.read(), "")
+        failed = os.path.join(self.state_dir, "failed_transfers.txt")
+        if os.path.exists(failed):
+            with open(failed) as f:
+                self.assertEqual(f.read(), "")
+
 
 if __name__ == "__main__":
     unittest.main()
