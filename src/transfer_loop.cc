@@ -117,7 +117,7 @@ struct Leg {
   char error[CURL_ERROR_SIZE] = {0};
   HttpResponse response;  // status and headers; body only for S3 errors
   CURLcode result = CURLE_OK;
-  bool done = false;  // finished (result set); false again never
+  bool done = false;  // curl finished it since Launch (result set)
 };
 
 // One attempt at one object. Buffered: the GET fills job->body, then the
@@ -140,8 +140,8 @@ struct Transfer {
   int64_t sent = 0;            // bytes handed to the PUT
   bool put_paused = false;     // the PUT waits for bytes
   bool get_paused = false;     // the GET waits for room in the pipe
-  // Set when the loop must start or resume the PUT after curl returns
-  // (callbacks do not call into the multi handle).
+  // Set when the loop must start the PUT, or resume the PUT or the GET,
+  // after curl returns (callbacks do not call into the multi handle).
   bool wake = false;
   std::vector<Transfer*>* woken = nullptr;
 
@@ -218,13 +218,12 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   Transfer* t = leg->owner;
   Job* job = t->job.get();
   if (job->too_large) return 0;  // stops the GET; the pool takes over
+  if (t->streaming && t->pipe->room() < bytes) {
+    t->get_paused = true;  // curl keeps these bytes and offers them again
+    return CURL_WRITEFUNC_PAUSE;
+  }
   t->received += static_cast<int64_t>(bytes);
   if (t->streaming) {
-    if (t->pipe->room() < bytes) {
-      t->received -= static_cast<int64_t>(bytes);
-      t->get_paused = true;  // curl keeps these bytes and offers them again
-      return CURL_WRITEFUNC_PAUSE;
-    }
     if (t->received > job->content_length) return 0;  // more than announced
     t->pipe->Write(data, bytes);
     if (t->put_paused &&
