@@ -258,7 +258,8 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
   }
   HttpRequest abort = BuildAbortMultipartUpload(
       ctx_->target, job->key, *upload_id, *creds, std::time(nullptr));
-  abort.timeout_ms = 10000;
+  // On a second Ctrl-C the user waits for this one: keep it short.
+  abort.timeout_ms = ctx_->abort_now.load() ? 2000 : 10000;
   (void)http->Send(abort);  // best effort; a lifecycle rule cleans the rest
   return a;
 }
