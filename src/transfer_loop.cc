@@ -89,7 +89,8 @@ struct BufferPool {
   std::vector<std::unique_ptr<char[]>> rings;
 
   std::unique_ptr<char[]> TakeRing() {
-    if (rings.empty()) return std::make_unique<char[]>(kPipeBytes);
+    if (rings.empty())  // not zeroed: every byte is written before read
+      return std::unique_ptr<char[]>(new char[kPipeBytes]);
     std::unique_ptr<char[]> ring = std::move(rings.back());
     rings.pop_back();
     return ring;
