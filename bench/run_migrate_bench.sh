@@ -36,6 +36,9 @@
 #   --startup-lines N     urls.txt lines for the startup test (4000000)
 #   --startup-done N      completed.txt lines (2000000)
 #   --cfmigrate PATH      binary (default build/cfmigrate of this checkout)
+#   --source-rate RATE    source answers each GET at most this fast (nginx
+#                         limit_rate, e.g. 1m): files/s then depends on
+#                         transfers in flight, not on CPU
 #   --cfmigrate-b PATH    a second binary, run as variant "cfmigrate-b" next
 #                         to the first in every round (A/B in the same run)
 #   --cfm-args "ARGS"     extra cfmigrate arguments (e.g. "--checksum none")
@@ -69,6 +72,7 @@ STARTUP_LINES=4000000
 STARTUP_DONE=2000000
 CFM=$REPO/build/cfmigrate
 CFM_B=""
+SOURCE_RATE=""
 CFM_EXTRA_ARGS=()
 CFM_EXTRA_ENV=()
 RESULTS=""
@@ -99,6 +103,7 @@ while [[ $# -gt 0 ]]; do
     --startup-done) STARTUP_DONE=$2; shift 2 ;;
     --cfmigrate) CFM=$(realpath "$2"); shift 2 ;;
     --cfmigrate-b) CFM_B=$(realpath "$2"); shift 2 ;;
+    --source-rate) SOURCE_RATE=$2; shift 2 ;;
     --cfm-args) read -r -a CFM_EXTRA_ARGS <<<"$2"; shift 2 ;;
     --cfm-env) read -r -a CFM_EXTRA_ENV <<<"$2"; shift 2 ;;
     --results) RESULTS=$(realpath -m "$2"); shift 2 ;;
@@ -209,6 +214,9 @@ start_servers() {
   # the map file exists (maybe empty, e.g. --startup-only) by now.
   [[ $ETAG == md5 ]] && src_etag='etag off; add_header ETag $img_etag always;'
   [[ -f $ETAG_MAP ]] || : > "$ETAG_MAP"
+  # --source-rate: nginx limit_rate per response, a stand-in for the
+  # per-flow throughput a distant CDN edge gives.
+  [[ -n $SOURCE_RATE ]] && src_etag+=" limit_rate $SOURCE_RATE;"
   local map_max=$(( FILES * 4 > 4096 ? FILES * 4 : 4096 ))
   sed -e "s|@WORK@|$WORK|g" -e "s|@SRC_ROOT@|$SRC_ROOT|g" \
       -e "s|@DEST_ROOT@|$DEST_ROOT|g" -e "s|@SRC_PORT@|$SRC_PORT|g" \
@@ -291,6 +299,8 @@ machine_md() {
     nginx) echo "- source ETag: nginx (nginx's \"mtime-size\", not an MD5;" \
                 "cfmigrate computes CRC32C)" ;;
   esac
+  [[ -n $SOURCE_RATE ]] &&
+    echo "- source rate: at most $SOURCE_RATE bytes/s per GET (nginx limit_rate)"
   echo "- work dir: $WORKPARENT (source and destination on the same tmpfs" \
        "when /dev/shm); destination: $DEST $DEST_URL"
 }
