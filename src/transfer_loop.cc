@@ -146,6 +146,13 @@ struct Transfer {
   bool wake = false;
   std::vector<Transfer*>* woken = nullptr;
 
+  // A waiting PUT may go on: a whole send buffer is in, or the rest.
+  bool PutMayGo() const {
+    return pipe->size() >= kSendChunk || received == job->content_length;
+  }
+  // A GET paused for room may go on.
+  bool GetMayGo() const { return pipe->room() >= kPipeBytes / 2; }
+
   void Wake() {
     if (wake) return;
     wake = true;
@@ -227,9 +234,7 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   if (t->streaming) {
     if (t->received > job->content_length) return 0;  // more than announced
     t->pipe->Write(data, bytes);
-    if (t->put_paused &&
-        (t->pipe->size() >= kSendChunk || t->received == job->content_length))
-      t->Wake();
+    if (t->put_paused && t->PutMayGo()) t->Wake();
     return bytes;
   }
   if (job->body.empty() && job->content_length > 0) {
@@ -261,7 +266,7 @@ size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
   }
   size_t k = t->pipe->Read(buffer, want);
   t->sent += static_cast<int64_t>(k);
-  if (t->get_paused && t->pipe->room() >= kPipeBytes / 2) t->Wake();
+  if (t->get_paused && t->GetMayGo()) t->Wake();
   return k;
 }
 
@@ -508,13 +513,11 @@ void TransferLoop::Impl::WakeAll() {
     t->wake = false;
     if (!t->put.easy && !t->put.done) {
       if (!StartPut(t)) continue;  // the attempt ended
-    } else if (t->put.easy && t->put_paused &&
-               (t->pipe->size() >= kSendChunk ||
-                t->received == t->job->content_length)) {
+    } else if (t->put.easy && t->put_paused && t->PutMayGo()) {
       t->put_paused = false;
       curl_easy_pause(t->put.easy, CURLPAUSE_CONT);
     }
-    if (t->get.easy && t->get_paused && t->pipe->room() >= kPipeBytes / 2) {
+    if (t->get.easy && t->get_paused && t->GetMayGo()) {
       t->get_paused = false;
       curl_easy_pause(t->get.easy, CURLPAUSE_CONT);  // may call OnBody
     }
