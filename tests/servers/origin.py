@@ -122,8 +122,7 @@ class Origin:
             return list(self._body_done.get("/" + path.lstrip("/"), []))
 
     def _note_body_done(self, raw_path):
-        path = urllib.parse.unquote(raw_path.split("?", 1)[0],
-                                    errors="surrogateescape")
+        path = _decoded_path(raw_path)
         with self._lock:
             self._body_done.setdefault(path, []).append(time.monotonic())
 
@@ -159,8 +158,7 @@ class Origin:
 
     # --- request bookkeeping (called by handler threads) --------------------
     def _lookup(self, raw_path, method, ranged):
-        path = urllib.parse.unquote(raw_path.split("?", 1)[0],
-                                    errors="surrogateescape")
+        path = _decoded_path(raw_path)
         with self._lock:
             self._hits[path] = self._hits.get(path, 0) + 1
             table = self._heads if method == "HEAD" else self._gets
@@ -301,6 +299,13 @@ class _Handler(BaseHTTPRequestHandler):
         while time.monotonic() < deadline and not self.origin._stop.is_set():
             time.sleep(0.05)
         self.close_connection = True
+
+
+def _decoded_path(raw_path):
+    """The request path without its query, percent-decoded: the key of the
+    counters and of registered objects."""
+    return urllib.parse.unquote(raw_path.split("?", 1)[0],
+                                errors="surrogateescape")
 
 
 def _parse_range(header, size):
