@@ -73,6 +73,9 @@ Result<std::unique_ptr<Paginator>> NewPaginator(const PaginationConfig& config);
 std::string SetQueryParam(std::string_view url, std::string_view name,
                           std::string_view value);
 
+// `url` without any query parameter named `name`.
+std::string RemoveQueryParam(std::string_view url, std::string_view name);
+
 // Resolves `ref` (absolute, //host/..., /path, relative path or ?query)
 // against the absolute URL `base`, as a browser would (no dot-segment
 // removal).

@@ -151,6 +151,14 @@ TEST(PaginationUrlTest, ResolveUrlHandlesEveryReferenceForm) {
   EXPECT_EQ(ResolveUrl("https://h/", "d"), "https://h/d");
 }
 
+TEST(PaginationUrlTest, RemoveQueryParamDropsEveryOccurrence) {
+  EXPECT_EQ(RemoveQueryParam("http://a/p?k=1&x=2&k=3#f", "k"),
+            "http://a/p?x=2#f");
+  EXPECT_EQ(RemoveQueryParam("http://a/p?k=1", "k"), "http://a/p");
+  EXPECT_EQ(RemoveQueryParam("http://a/p?kk=1&k", "k"), "http://a/p?kk=1");
+  EXPECT_EQ(RemoveQueryParam("http://a/p", "k"), "http://a/p");
+}
+
 TEST(PaginationUrlTest, LinkNextParsesVariants) {
   EXPECT_EQ(LinkNext(R"(<http://a/2>; rel="next")"), "http://a/2");
   EXPECT_EQ(LinkNext(R"(<http://a/2>; rel=next)"), "http://a/2");

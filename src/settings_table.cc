@@ -98,6 +98,21 @@ std::vector<SettingSpec> BuildTable() {
       Range(Spec("CHECKPOINT_INTERVAL", "10000", kCollect, K::kInt,
                  "URLs between checkpoints"),
             1, 1e9),
+      Range(Spec("API_MAX_PAGES", "0", kCollect, K::kInt,
+                 "stop after this many pages this run, for a sample; exit 1 "
+                 "(0: no limit)"),
+            0, 1e12),
+      Range(Spec("API_STALL_PAGES", "20", kCollect, K::kInt,
+                 "stop when this many pages in a row add no new URL (0: "
+                 "never)"),
+            0, 1e9),
+      Range(Spec("API_MAX_RETRIES", "3", kCollect, K::kInt,
+                 "retries of a failed request before API_RETRY_WINDOW counts"),
+            0, 100),
+      Range(Spec("API_RETRY_WINDOW", "900", kCollect, K::kNumber,
+                 "seconds of continuous API failure to ride out before "
+                 "stopping"),
+            0, 604800),
       // Phase 1: migrate (and validate, which reads the same list).
       Spec("SOURCE_URLS_FILE", "urls.txt", kMigrate | kValidate | kDetectRegion,
            K::kString, "input list, one URL a line"),

@@ -222,7 +222,8 @@ class FaultsTest(CollectTestBase):
     def test_persistent_failure_stops_with_checkpoint_then_resumes(self):
         self.start_api(style="cursor", items=1000, faults=[("500", 500, 4)])
         proc = self.run_collect(self.flags(
-            "cursor", ["--checkpoint-interval", "100"]))
+            "cursor", ["--checkpoint-interval", "100",
+                       "--api-retry-window", "0"]))
         self.assertEqual(proc.returncode, 1, proc.stderr)
         self.assertIn("giving up after 4 attempts", proc.stderr)
         cp = self.checkpoint()
@@ -234,7 +235,8 @@ class FaultsTest(CollectTestBase):
 
     def test_persistent_invalid_json_stops_with_exit_1(self):
         self.start_api(style="page", items=500, faults=[("badjson", 0, 9)])
-        proc = self.run_collect(self.flags("page"))
+        proc = self.run_collect(self.flags("page", ["--api-retry-window",
+                                                    "0"]))
         self.assertEqual(proc.returncode, 1)
         self.assertIn("invalid JSON", proc.stderr)
         self.assertEqual(self.output(), "")
@@ -326,7 +328,7 @@ class TotalsAndProgressTest(CollectTestBase):
         self.start_api(style="page", items=2000)
         proc = self.run_collect(self.flags("page", per_page=500))
         self.assertCollected(proc)
-        self.assertIn("collected 2000 URLs; the API's total is 2000",
+        self.assertIn("the API's total is 2000 and 2000 items arrived",
                       self.log())
         self.assertEqual(len(self.api.request_times()), 4)  # stops at total
 
