@@ -142,6 +142,11 @@ int Prepare(const KeyMappingOptions& mapping, Files* f, CollisionReport* scan,
     return kExitConfig;
   }
   *scan = std::move(*scanned);
+  if (scan->unique_urls == 0) {  // an empty list is a failed collect
+    spdlog::error("SOURCE_URLS_FILE {} holds no URL ({} lines); nothing to do",
+                  f->list, scan->urls);
+    return kExitConfig;
+  }
   if (scan->collisions > 0) {
     spdlog::error(
         "{} keys would be written by more than one URL ({} URLs); "

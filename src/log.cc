@@ -1,8 +1,11 @@
 #include "log.h"
 
+#include <fcntl.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <memory>
 
@@ -15,6 +18,12 @@ Status InitLogging(const std::string& log_path, const std::string& level) {
   sinks.push_back(console);
   if (!log_path.empty()) {
     try {
+      // Created (or narrowed to) 0600 before spdlog appends to it.
+      int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+      if (fd >= 0) {
+        ::fchmod(fd, 0600);  // a file from an older run may be wider
+        ::close(fd);
+      }
       auto file =
           std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_path, false);
       file->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
