@@ -136,17 +136,17 @@ int RunCollect(const std::vector<std::string>& args) {
   if (int code = OpenStateDir(settings, kCollect, "collection.log", &lock);
       code >= 0)
     return code;
-  RedactLogs(Secret{options.auth_token, options.auth_style == "query"
-                                            ? options.auth_query_param
-                                            : ""});
+  const Secret secret{options.auth_token, options.auth_style == "query"
+                                              ? options.auth_query_param
+                                              : ""};
+  RedactLogs(secret);
   const std::atomic<int>* stop = InstallStopSignals();
   std::unique_ptr<HttpClient> http = NewCurlHttpClient();
   Collector collector(options, http.get(), RealTimeSource(), stop);
-  spdlog::info(
-      "collect: {} pagination from {}, rate limit {}/s, output {}",
-      options.pagination.style,
-      Redact(options.pagination.base_url, Secret{options.auth_token, ""}),
-      options.rate_limit, options.output_file);
+  spdlog::info("collect: {} pagination from {}, rate limit {}/s, output {}",
+               options.pagination.style,
+               Redact(options.pagination.base_url, secret), options.rate_limit,
+               options.output_file);
   Status status = collector.Run();
   const CollectStats& st = collector.stats();
   if (status.code() != Status::Code::kInvalidArgument)
