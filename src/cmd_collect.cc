@@ -172,8 +172,15 @@ int RunCollect(const std::vector<std::string>& args) {
   } else if (status.code() == Status::Code::kAborted) {
     spdlog::warn("interrupted; checkpoint saved, run again to resume");
   } else {
-    spdlog::error("{}", status.ToString());
-    if (status.code() != Status::Code::kInvalidArgument)
+    // Our own stops say what to change; the code name would only be noise.
+    bool ours = status.code() == Status::Code::kCorruption ||
+                status.code() == Status::Code::kInvalidArgument;
+    spdlog::error("{}", ours ? status.message() : status.ToString());
+    if (status.code() == Status::Code::kCorruption)
+      spdlog::error(
+          "stopped; checkpoint saved: change what the message names, then "
+          "run again to resume");
+    else if (status.code() != Status::Code::kInvalidArgument)
       spdlog::error("stopped; checkpoint saved; run again to resume");
   }
   FlushLogs();
