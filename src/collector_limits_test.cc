@@ -209,6 +209,22 @@ TEST_F(CollectorTest, PagesWithNothingNewStopAfterStallPages) {
   EXPECT_EQ(LoadCheckpoint(o.checkpoint_file)->state.offset, 8);
 }
 
+TEST_F(CollectorTest, StalledPagesOfForeignUrlsBlameThePrefix) {
+  CollectorOptions o = Options();
+  o.stall_pages = 3;
+  http_.serve = Pages(100, [](int i) {
+    return json{{"url", "https://elsewhere/" + std::to_string(i)}};
+  });
+  Status s = Run(o);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_TRUE(Has(s.message(),
+                  "no URL under SOURCE_URL_PREFIX https://cdn/ "
+                  "in 3 pages (6 foreign, e.g. "
+                  "https://elsewhere/0)"))
+      << s.message();
+  EXPECT_EQ(http_.requests.size(), 3u);
+}
+
 TEST_F(CollectorTest, MaxPagesBoundsARunThatThenResumes) {
   CollectorOptions o = Options();
   o.max_pages = 2;

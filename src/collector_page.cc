@@ -121,6 +121,14 @@ Status Collector::ProcessPage(const Page& page) {
   MaybeLogProgress();
   Status progress =
       guard_->CountNew(response.item_count, stats_.urls_written - before);
+  // Nothing written yet and every URL foreign: the prefix is wrong, not
+  // the paging.
+  if (!progress.ok() && stats_.urls_written == 0 && stats_.foreign.count > 0)
+    return Status::InvalidArgument(
+        "no URL under SOURCE_URL_PREFIX " + options_.source_url_prefix +
+        " in " + std::to_string(stats_.pages) + " pages (" +
+        std::to_string(stats_.foreign.count) + " foreign, e.g. " +
+        stats_.foreign.example + "): check SOURCE_URL_PREFIX");
   if (!progress.ok()) return progress;
   if (stats_.urls_written - urls_at_checkpoint_ >= options_.checkpoint_interval)
     return SaveCheckpointNow();

@@ -59,8 +59,9 @@ class Paginator {
   // Precondition: !state.done.
   virtual std::string PageUrl(const PageState& state) const = 0;
   // The state after `page`, which was fetched at `state`; done is set when
-  // the style's stop rule fires. Fails with kCorruption when the API would
-  // send us round in circles (the same cursor or next URL again).
+  // the style's stop rule fires. Styles that cannot fail return a value;
+  // paging that goes round in circles is ProgressGuard's to catch
+  // (pagination_guard.h).
   virtual Result<PageState> Next(const PageState& state,
                                  const PageResponse& page) const = 0;
 };

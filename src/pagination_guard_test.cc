@@ -33,6 +33,10 @@ TEST(ProgressGuardTest, ACursorSeenAnyTimeBeforeIsACycle) {
   EXPECT_NE(s.message().find("API_NEXT_CURSOR_PATH (now 'meta.next')"),
             std::string::npos)
       << s.message();
+  // The same cursor at once is the shortest cycle.
+  ProgressGuard once(Style("cursor"), 0, "X");
+  EXPECT_TRUE(once.Check(Cursor(""), "u", Cursor("A"), 1, 1).ok());
+  EXPECT_FALSE(once.Check(Cursor("A"), "u", Cursor("A"), 2, 1).ok());
   // Back to the first page's (empty) cursor is a cycle too; done is not.
   ProgressGuard h(Style("cursor"), 0, "X");
   EXPECT_TRUE(h.Check(Cursor(""), "u", Cursor("A"), 1, 1).ok());
@@ -48,6 +52,8 @@ TEST(ProgressGuardTest, NextUrlsCycleThroughTheRequestUrls) {
   back.next_url = "http://a/1";
   EXPECT_EQ(g.Check(next, "http://a/2", back, 2, 1).code(),
             Status::Code::kCorruption);
+  ProgressGuard same(Style("link_header"), 0, "X");
+  EXPECT_FALSE(same.Check(PageState(), "http://a/1", back, 1, 1).ok());
 }
 
 TEST(ProgressGuardTest, SameItemsAsThePreviousPageStopPageAndOffset) {

@@ -95,15 +95,6 @@ TEST(PaginationTest, CursorFollowsBodyAndStopsWhenMissingNullOrEmpty) {
   }
 }
 
-TEST(PaginationTest, CursorRepeatedIsAnError) {
-  auto p = Make(Config("cursor"));
-  json b = json::parse(R"({"meta":{"next":"x"}})");
-  PageState s = *p->Next(p->Start(), Page("", &b, 1));
-  Result<PageState> again = p->Next(s, Page("", &b, 1));
-  EXPECT_FALSE(again.ok());
-  EXPECT_EQ(again.status().code(), Status::Code::kCorruption);
-}
-
 TEST(PaginationTest, NextUrlResolvesRelativeAndStopsOnNull) {
   auto p = Make(Config("next_url"));
   PageState s = p->Start();
