@@ -105,7 +105,9 @@ class Collector {
   Status CheckUrlField(const std::vector<const nlohmann::json*>& items) const;
   Status ProcessPage(const Page& page);
   Status WriteUrls(const std::vector<const nlohmann::json*>& items);
-  double Backoff(int retry);
+  // Seconds to wait before retry number `retry` (from 1), the failures
+  // having lasted `failing` seconds; `retry_after` < 0: the API said none.
+  double PauseBefore(int retry, double failing, double retry_after);
   std::string Redacted(std::string_view text) const {
     return Redact(text, secret_);
   }

@@ -85,10 +85,16 @@ Result<Collector::Page> Collector::Attempt(const std::string& url,
   return page;
 }
 
-double Collector::Backoff(int retry) {
+double Collector::PauseBefore(int retry, double failing, double retry_after) {
   double delay = options_.backoff_seconds * std::pow(2.0, retry - 1);
-  delay = std::min(delay, options_.max_backoff_seconds);
-  return delay * (0.5 + random_());
+  delay = std::min(delay, options_.max_backoff_seconds) * (0.5 + random_());
+  double window = options_.retry_window_seconds;
+  // The server's word wins, but not past the window (nor, for the first
+  // retries, past whichever of the window and the backoff is longer).
+  if (retry_after >= 0) delay = std::min(retry_after, std::max(window, delay));
+  // Past the first retries, the last attempt falls at the window's end.
+  if (retry > options_.max_retries) delay = std::min(delay, window - failing);
+  return delay;
 }
 
 Result<Collector::Page> Collector::FetchPage(const std::string& url) {
@@ -116,11 +122,7 @@ Result<Collector::Page> Collector::FetchPage(const std::string& url) {
           where + ": giving up after " + std::to_string(failures) +
           " attempts over " + FormatDuration(failing) +
           " (API_RETRY_WINDOW=" + FormatDuration(window) + ")");
-    double pause = Backoff(failures);
-    if (retry_after >= 0)
-      pause = std::min(retry_after, std::max(window, pause));
-    if (failures > options_.max_retries)
-      pause = std::min(pause, window - failing);
+    double pause = PauseBefore(failures, failing, retry_after);
     spdlog::warn(
         "{}: {}; retry {} in {:.1f} s (failing for {}, giving up "
         "after API_RETRY_WINDOW={})",
