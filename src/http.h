@@ -28,6 +28,10 @@ struct HttpRequest {
   // When set, the request is abandoned (kAborted) within about a second of
   // it turning true: a second Ctrl-C must not wait for a timeout.
   const std::atomic<bool>* cancel = nullptr;
+  // Redirects (301/302/303/307/308, http and https only) to follow, with
+  // the same method and headers (a Range, say); 0 returns the 3xx itself.
+  // More than this many fail the request (kHttp, "too many redirects").
+  long max_redirects = 0;
 };
 
 struct HttpResponse {
@@ -46,7 +50,8 @@ class HttpClient {
   // Sends `request` and waits for the whole response. Any HTTP status is a
   // success here; a transport failure (connect refused, reset, timeout,
   // truncated body) returns a kNetwork or kTimeout Status naming the URL's
-  // host and what happened. One instance is not safe to use from two
+  // host and what happened, a URL that cannot be requested kInvalidArgument
+  // and a redirect loop kHttp. One instance is not safe to use from two
   // threads at once.
   virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
 };

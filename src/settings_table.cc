@@ -121,6 +121,9 @@ std::vector<SettingSpec> BuildTable() {
           0.1, 86400),
       Spec("S3_ACL", "bucket-owner-full-control", kMigrate, K::kString,
            "canned ACL sent with each PUT (empty: none)"),
+      Spec("REJECT_CONTENT_TYPES", "text/html", kMigrate, K::kString,
+           "a source 200 of these media types (comma list, type/* allowed)"
+           " is an error page and fails; empty: no check"),
       Choices(Spec("CHECKSUM", "auto", kMigrate, K::kEnum,
                    "integrity header: auto uses the source MD5 ETag, else "
                    "CRC32C"),

@@ -16,6 +16,8 @@
 #include "result_sink.h"
 #include "retry_policy.h"
 #include "s3_error.h"
+#include "source_answer.h"
+#include "url_escape.h"
 #include "work_feed.h"
 
 namespace cfm {
@@ -133,10 +135,16 @@ struct Transfer {
   Leg get, put;
   int64_t threshold = 0;
   ChecksumMode checksum = ChecksumMode::kAuto;
+  const std::vector<std::string>* reject_types = nullptr;
+  // Why the source's 200 must not be stored (RejectSourceAnswer); the GET
+  // is stopped at its first body byte and the object failed.
+  std::string rejected;
   BufferPool* buffers = nullptr;
   int64_t received = 0;  // body bytes of this GET so far
   bool may_stream = false;
   bool streaming = false;
+  // Streamed: when S3 must have answered the PUT (0: the GET is running).
+  int64_t put_deadline_ms = 0;
   std::unique_ptr<Pipe> pipe;  // streamed bytes not yet read by the PUT
   int64_t sent = 0;            // bytes handed to the PUT
   bool put_paused = false;     // the PUT waits for bytes
@@ -170,6 +178,9 @@ long StatusFromLine(std::string_view line) {
 void OnGetHeaders(Transfer* t) {
   Job* job = t->job.get();
   const HttpResponse& r = t->get.response;
+  t->rejected = RejectSourceAnswer(r.Header("content-encoding"),
+                                   r.Header("content-type"), *t->reject_types);
+  if (!t->rejected.empty()) return;
   std::string etag = r.Header("etag");
   std::string length = r.Header("content-length");
   if (!length.empty()) {
@@ -225,7 +236,8 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   }
   Transfer* t = leg->owner;
   Job* job = t->job.get();
-  if (job->too_large) return 0;  // stops the GET; the pool takes over
+  if (!t->rejected.empty()) return 0;  // stops the GET; not an image
+  if (job->too_large) return 0;        // stops the GET; the pool takes over
   if (t->streaming && t->pipe->room() < bytes) {
     t->get_paused = true;  // curl keeps these bytes and offers them again
     return CURL_WRITEFUNC_PAUSE;
@@ -270,11 +282,14 @@ size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
   return k;
 }
 
-std::string TransportError(CURLcode rc, const char* detail) {
-  if (rc == CURLE_OPERATION_TIMEDOUT) return "timeout";
-  if (rc == CURLE_PARTIAL_FILE) return "truncated body";
+// A failed request as a reason naming its side: `side` is "source" or
+// "s3" ("source timeout", "s3 connection error (...)").
+std::string TransportError(const char* side, CURLcode rc, const char* detail) {
+  std::string prefix = std::string(side) + " ";
+  if (rc == CURLE_OPERATION_TIMEDOUT) return prefix + "timeout";
+  if (rc == CURLE_PARTIAL_FILE) return prefix + "truncated body";
   std::string text = *detail ? detail : curl_easy_strerror(rc);
-  return "connection error (" + text + ")";
+  return prefix + "connection error (" + text + ")";
 }
 
 }  // namespace
@@ -315,6 +330,9 @@ struct TransferLoop::Impl {
   void Retry(std::unique_ptr<Job> job, const std::string& error,
              long retry_after_ms);
   void Fail(std::unique_ptr<Job> job, const std::string& reason);
+  void Malformed(std::unique_ptr<Job> job, const std::string& reason);
+  void OnGetFailed(Transfer* t);
+  void CheckDeadlines(int64_t now);
   void Release() { ctx->in_flight--; }
   void DropWaiting();
   CURL* Acquire();
@@ -404,6 +422,7 @@ void TransferLoop::Impl::StartAttempt(std::unique_ptr<Job> job) {
   t->threshold = ctx->options.multipart_threshold;
   t->buffers = &buffers;
   t->checksum = ctx->options.checksum;
+  t->reject_types = &ctx->options.reject_types;
   t->may_stream = may_stream;
   t->woken = &woken;
   if (t->job->downloaded) {
@@ -420,12 +439,19 @@ void TransferLoop::Impl::StartGet(Transfer* t) {
   job->crc32c = 0;
   job->crc_running = false;
   job->too_large = false;
+  // The list keeps the URL as written; the request carries it legal.
+  std::string url = NormalizeUrl(job->url);
+  if (url.find('\0') != std::string::npos) {
+    Malformed(End(t), "malformed url: NUL byte");
+    return;
+  }
   Leg* leg = &t->get;
   leg->easy = Acquire();
   SetCommon(leg, ctx->options.download_timeout_ms);
-  curl_easy_setopt(leg->easy, CURLOPT_URL, job->url.c_str());
+  curl_easy_setopt(leg->easy, CURLOPT_URL, url.c_str());  // curl copies it
   curl_easy_setopt(leg->easy, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(leg->easy, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(leg->easy, CURLOPT_MAXREDIRS, kMaxSourceRedirects);
+  curl_easy_setopt(leg->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(leg->easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
   curl_easy_setopt(leg->easy, CURLOPT_PIPEWAIT, 1L);
   if (!ctx->options.source_ca_file.empty())
@@ -445,7 +471,7 @@ bool TransferLoop::Impl::StartPut(Transfer* t) {
                        job->crc_running ? &job->crc32c : nullptr);
   if (!integrity.ok()) {
     job->downloaded = false;  // the bytes disagree with the source: refetch
-    Retry(End(t), "checksum mismatch", -1);
+    Retry(End(t), "source checksum mismatch", -1);
     return false;
   }
   Result<AwsCredentials> creds = ctx->credentials();
@@ -466,7 +492,11 @@ bool TransferLoop::Impl::StartPut(Transfer* t) {
       BuildPutObject(ctx->target, params, body, *creds, std::time(nullptr));
   Leg* leg = &t->put;
   leg->easy = Acquire();
-  SetCommon(leg, ctx->options.upload_timeout_ms);
+  // A streamed PUT lasts as long as the GET feeding it: curl's clock only
+  // backs up CheckDeadlines, which gives S3 UPLOAD_TIMEOUT after the body.
+  SetCommon(leg, t->streaming ? ctx->options.download_timeout_ms +
+                                    ctx->options.upload_timeout_ms
+                              : ctx->options.upload_timeout_ms);
   curl_easy_setopt(leg->easy, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(leg->easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
   if (t->streaming) {
@@ -527,6 +557,14 @@ void TransferLoop::Impl::WakeAll() {
 void TransferLoop::Impl::OnDone(CURL* easy, CURLcode rc) {
   Leg* leg = nullptr;
   curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&leg));
+  long redirects = 0;
+  curl_easy_getinfo(easy, CURLINFO_REDIRECT_COUNT, &redirects);
+  if (redirects > 0) {
+    const char* final_url = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &final_url);
+    spdlog::debug("{} redirected {} times to {}", leg->owner->job->url,
+                  redirects, final_url ? final_url : "?");
+  }
   Finish(leg);
   leg->result = rc;
   if (leg->stage == Stage::kGet) {
@@ -543,6 +581,11 @@ void TransferLoop::Impl::OnGetDone(Transfer* t) {
   Job* job = t->job.get();
   const HttpResponse& r = t->get.response;
   long status = r.status;
+  if (!t->rejected.empty() && status == 200) {
+    std::string reason = t->rejected;
+    Fail(End(t), reason);  // the same source answers the same way again
+    return;
+  }
   if (job->too_large && status == 200) {
     std::unique_ptr<Job> large = End(t);
     large->body.clear();
@@ -554,12 +597,11 @@ void TransferLoop::Impl::OnGetDone(Transfer* t) {
     return;
   }
   if (t->get.result != CURLE_OK) {
-    std::string error = TransportError(t->get.result, t->get.error);
-    Retry(End(t), error, -1);
+    OnGetFailed(t);
     return;
   }
   if (status != 200) {
-    std::string error = "http " + std::to_string(status);
+    std::string error = "source http " + std::to_string(status);
     if (ClassifySourceStatus(status) == Verdict::kFailObject) {
       Fail(End(t), error);
       return;
@@ -570,21 +612,58 @@ void TransferLoop::Impl::OnGetDone(Transfer* t) {
     return;
   }
   if (job->content_length >= 0 && t->received != job->content_length) {
-    std::string error = "truncated body (got " + std::to_string(t->received) +
-                        " of " + std::to_string(job->content_length) +
-                        " bytes)";
+    std::string error = "source truncated body (got " +
+                        std::to_string(t->received) + " of " +
+                        std::to_string(job->content_length) + " bytes)";
     Retry(End(t), error, -1);
     return;
   }
   job->content_length = t->received;
   if (t->streaming) {
-    if (t->put.done) OnPutDone(t);  // else the PUT is still sending
+    if (t->put.done) {
+      OnPutDone(t);
+    } else {
+      // S3 has UPLOAD_TIMEOUT from the last byte on to take the rest and
+      // answer, however long the source took (CheckDeadlines).
+      t->put_deadline_ms = NowMs() + ctx->options.upload_timeout_ms;
+    }
     return;
   }
   job->downloaded = true;
   job->content_type = r.Header("content-type");
   job->etag = r.Header("etag");
   StartPut(t);
+}
+
+// The GET ended without a whole answer. A URL curl cannot request and a
+// redirect loop fail at once; a GET that timed out while paused waited for
+// S3 to take bytes, so S3 is the side that stalled.
+void TransferLoop::Impl::OnGetFailed(Transfer* t) {
+  CURLcode rc = t->get.result;
+  if (rc == CURLE_URL_MALFORMAT) {
+    std::string reason =
+        std::string("malformed url: ") +
+        (*t->get.error ? t->get.error : curl_easy_strerror(rc));
+    Malformed(End(t), reason);
+  } else if (rc == CURLE_TOO_MANY_REDIRECTS) {
+    Fail(End(t), "source redirected more than " +
+                     std::to_string(kMaxSourceRedirects) + " times");
+  } else if (rc == CURLE_OPERATION_TIMEDOUT && t->get_paused) {
+    Retry(End(t), "s3 timeout (not taking the body)", -1);
+  } else {
+    std::string error = TransportError("source", rc, t->get.error);
+    Retry(End(t), error, -1);
+  }
+}
+
+// A streamed PUT whose GET has ended and that S3 has not answered within
+// UPLOAD_TIMEOUT of it is a stalled S3: dropped and retried.
+void TransferLoop::Impl::CheckDeadlines(int64_t now) {
+  std::vector<Transfer*> late;
+  for (auto& [raw, t] : live)
+    if (t->put_deadline_ms && t->put.easy && now >= t->put_deadline_ms)
+      late.push_back(raw);
+  for (Transfer* t : late) Retry(End(t), "s3 timeout", -1);
 }
 
 // The PUT is over (a streamed GET may still be in flight).
@@ -604,7 +683,7 @@ void TransferLoop::Impl::OnPutDone(Transfer* t) {
   // S3 may answer an error before reading a streamed body and close: its
   // answer, when one came, says more than the failed send.
   if (put->result != CURLE_OK && put->response.status < 300) {
-    Retry(End(t), TransportError(put->result, put->error), -1);
+    Retry(End(t), TransportError("s3", put->result, put->error), -1);
     return;
   }
   long status = put->response.status;
@@ -641,7 +720,10 @@ void TransferLoop::Impl::Retry(std::unique_ptr<Job> job,
                                const std::string& error, long retry_after_ms) {
   if (RetriesExhausted(job->attempts, job->throttled_attempts,
                        ctx->options.max_retries)) {
-    Fail(std::move(job), FailureReason(error, job->attempts));
+    // The reason is built before `job` is handed on: the order in which
+    // arguments are initialised is unspecified.
+    std::string reason = FailureReason(error, job->attempts);
+    Fail(std::move(job), reason);
     return;
   }
   std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -656,6 +738,14 @@ void TransferLoop::Impl::Fail(std::unique_ptr<Job> job,
                               const std::string& reason) {
   spdlog::warn("failed {}: {}", job->url, reason);
   ctx->sink->Failed(job->url, reason);
+  buffers.Give(&job->body);
+  Release();
+}
+
+void TransferLoop::Impl::Malformed(std::unique_ptr<Job> job,
+                                   const std::string& reason) {
+  spdlog::warn("failed {}: {}", job->url, reason);
+  ctx->sink->Malformed(job->url, reason);  // never a sign of a broken run
   buffers.Give(&job->body);
   Release();
 }
@@ -711,6 +801,7 @@ void TransferLoop::Impl::Run() {
     while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
       if (msg->msg == CURLMSG_DONE) OnDone(msg->easy_handle, msg->data.result);
     }
+    CheckDeadlines(NowMs());  // after the answers that did come
   }
 }
 
