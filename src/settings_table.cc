@@ -114,11 +114,13 @@ std::vector<SettingSpec> BuildTable() {
       Range(Spec("MAX_RETRIES", "3", kMigrate, K::kInt,
                  "retries per object after the first attempt"),
             0, 100),
-      Range(Spec("DOWNLOAD_TIMEOUT", "30", kMV, K::kNumber, "seconds per GET"),
+      Range(Spec("DOWNLOAD_TIMEOUT", "30", kMV, K::kNumber,
+                 "seconds to receive one source answer (per GET)"),
             0.1, 86400),
-      Range(
-          Spec("UPLOAD_TIMEOUT", "60", kMigrate, K::kNumber, "seconds per PUT"),
-          0.1, 86400),
+      Range(Spec("UPLOAD_TIMEOUT", "60", kMigrate, K::kNumber,
+                 "seconds per PUT; streamed from the source, seconds S3 may"
+                 " take after its last byte"),
+            0.1, 86400),
       Spec("S3_ACL", "bucket-owner-full-control", kMigrate, K::kString,
            "canned ACL sent with each PUT (empty: none)"),
       Spec("REJECT_CONTENT_TYPES", "text/html", kMigrate, K::kString,

@@ -699,7 +699,12 @@ void TransferLoop::Impl::OnPutDone(Transfer* t) {
   std::string error;
   long retry_after_ms = -1;
   S3Error err = S3ErrorFromResponse(S3What("PUT", job->key), put->response);
-  switch (JudgeS3Error(ctx, err, job, &error, &retry_after_ms)) {
+  Verdict verdict = JudgeS3Error(ctx, err, job, &error, &retry_after_ms);
+  // Content-MD5 was the source's own ETag: its bytes did not match it.
+  if (err.code == "BadDigest" && ctx->options.checksum == ChecksumMode::kAuto &&
+      !PlainMd5FromEtag(job->etag).empty())
+    error = "source checksum mismatch (s3 BadDigest)";
+  switch (verdict) {
     case Verdict::kRetry: {
       long header = ParseRetryAfterMs(put->response.Header("retry-after"),
                                       std::time(nullptr));
