@@ -34,7 +34,7 @@ constexpr size_t kPipeBytes = 192 << 10;
 constexpr size_t kSendChunk = 64 << 10;
 // curl hands a write callback at most CURL_MAX_WRITE_SIZE bytes, so a GET
 // paused for room resumes once the PUT has taken a send buffer.
-static_assert(kPipeBytes >= kSendChunk + 2 * CURL_MAX_WRITE_SIZE);
+static_assert(kPipeBytes >= kSendChunk + size_t{2} * CURL_MAX_WRITE_SIZE);
 
 // A fixed ring of bytes between a streamed GET and its PUT.
 class Pipe {
@@ -272,7 +272,8 @@ size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t want = size * n;
   int64_t left = t->job->content_length - t->sent;
-  if (static_cast<int64_t>(t->pipe->size()) < std::min<int64_t>(want, left)) {
+  if (static_cast<int64_t>(t->pipe->size()) <
+      std::min(static_cast<int64_t>(want), left)) {
     t->put_paused = true;
     return CURL_READFUNC_PAUSE;
   }
