@@ -39,6 +39,8 @@ struct HttpResponse {
   // Names lower-cased, in the order received.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // The URL that answered, when redirects were followed; else "".
+  std::string final_url;
 
   // Value of the first header named `name` (lower-case), or "".
   std::string Header(std::string_view name) const;

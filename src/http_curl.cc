@@ -124,6 +124,14 @@ class CurlHttpClient : public HttpClient {
       return Status::Network(msg);
     }
     curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &response.status);
+    long redirects = 0;
+    curl_easy_getinfo(curl_, CURLINFO_REDIRECT_COUNT, &redirects);
+    const char* final_url = nullptr;
+    if (redirects > 0 &&
+        curl_easy_getinfo(curl_, CURLINFO_EFFECTIVE_URL, &final_url) ==
+            CURLE_OK &&
+        final_url)
+      response.final_url = final_url;
     return response;
   }
 

@@ -166,6 +166,9 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
       SourceTransportError(r.status(), &a);
       return false;
     }
+    if (!r->final_url.empty())
+      spdlog::debug("{} bytes {}-{} redirected to {}", job->url, first, last,
+                    r->final_url);
     // A source that ignores Range sends the whole object with a 200: it is
     // then split into parts from memory.
     bool whole = r->status == 200 && first == 0;
