@@ -18,6 +18,7 @@
 #include "migrate_run.h"
 #include "progress.h"
 #include "result_sink.h"
+#include "source_answer.h"
 #include "stop_signals.h"
 #include "transfer_loop.h"
 #include "url_set.h"
@@ -49,6 +50,7 @@ EngineOptions OptionsFrom(const Settings& s) {
   o.checksum = ParseChecksum(s.Get("CHECKSUM"));
   o.acl = s.Get("S3_ACL");
   if (const char* ca = std::getenv("CURL_CA_BUNDLE")) o.source_ca_file = ca;
+  o.reject_types = ParseMediaTypeList(s.Get("REJECT_CONTENT_TYPES"));
   return o;
 }
 
@@ -214,6 +216,7 @@ int RunMigrate(const std::vector<std::string>& args) {
   CollisionReport scan;
   auto done = std::make_unique<UrlSet>();
   uint64_t already_done = 0;
+  SetStartupPhase("loading " + f.completed + " and scanning " + f.list);
   if (int code = Prepare(mapping, &f, &scan, done.get(), &already_done);
       code >= 0)
     return code;
@@ -226,7 +229,10 @@ int RunMigrate(const std::vector<std::string>& args) {
   ctx.limit = std::make_unique<ConcurrencyLimit>(
       static_cast<int>(s.GetInt("CONCURRENCY")));
   std::unique_ptr<CredentialsProvider> provider;
+  SetStartupPhase("getting AWS credentials");
   if (int code = ConnectS3(s, &ctx, &provider); code >= 0) return code;
+  // From here on state changes: a signal stops the run in order.
+  const std::atomic<int>* stop_signals = InstallStopSignals();
   Result<std::string> list = RotateFailedList(f.failed, f.list);
   auto completed = CompletedLog::Open(f.completed);
   auto failed = list.ok() ? AppendFile::Open(f.failed, /*truncate=*/true)
@@ -251,7 +257,6 @@ int RunMigrate(const std::vector<std::string>& args) {
       "skipped; copying to s3://{}/{} ({} in flight, {} loops)",
       scan.unique_urls, already_done, f.completed, s.Get("DESTINATION_BUCKET"),
       s.Get("DESTINATION_PREFIX"), ctx.limit->max(), ctx.options.threads);
-  const std::atomic<int>* stop_signals = InstallStopSignals();
   feed.Start();
   std::atomic<int> loops_running{ctx.options.threads};
   std::vector<std::thread> threads;

@@ -129,13 +129,18 @@ std::vector<SettingSpec> BuildTable() {
       Range(Spec("MAX_RETRIES", "3", kMigrate, K::kInt,
                  "retries per object after the first attempt"),
             0, 100),
-      Range(Spec("DOWNLOAD_TIMEOUT", "30", kMV, K::kNumber, "seconds per GET"),
+      Range(Spec("DOWNLOAD_TIMEOUT", "30", kMV, K::kNumber,
+                 "seconds to receive one source answer (per GET)"),
             0.1, 86400),
-      Range(
-          Spec("UPLOAD_TIMEOUT", "60", kMigrate, K::kNumber, "seconds per PUT"),
-          0.1, 86400),
+      Range(Spec("UPLOAD_TIMEOUT", "60", kMigrate, K::kNumber,
+                 "seconds per PUT; streamed from the source, seconds S3 may"
+                 " take after its last byte"),
+            0.1, 86400),
       Spec("S3_ACL", "bucket-owner-full-control", kMigrate, K::kString,
            "canned ACL sent with each PUT (empty: none)"),
+      Spec("REJECT_CONTENT_TYPES", "text/html", kMigrate, K::kString,
+           "a source 200 of these media types (comma list, type/* allowed)"
+           " is an error page and fails; empty: no check"),
       Choices(Spec("CHECKSUM", "auto", kMigrate, K::kEnum,
                    "integrity header: auto uses the source MD5 ETag, else "
                    "CRC32C"),

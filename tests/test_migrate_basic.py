@@ -352,7 +352,7 @@ class RerunTest(MigrateTestCase):
         first = self.migrate(urls)
         self.assertEqual(first.code, 1, first)
         self.assertEqual(list(first.failed()), [urls[-1]])
-        self.assertTrue(first.failed()[urls[-1]].startswith("http 404"))
+        self.assertTrue(first.failed()[urls[-1]].startswith("source http 404"))
         images[paths[-1]] = self.origin.add(paths[-1])
         self.proxy.reset()
         return paths, urls, images
