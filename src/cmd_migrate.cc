@@ -13,6 +13,7 @@
 #include "completed_log.h"
 #include "credentials.h"
 #include "large_object.h"
+#include "live_view.h"
 #include "log.h"
 #include "migrate_context.h"
 #include "migrate_run.h"
@@ -52,27 +53,31 @@ EngineOptions OptionsFrom(const Settings& s) {
   return o;
 }
 
+// What the monitor shows at one moment.
+LiveFigures Figures(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
+                    uint64_t total, uint64_t already_done) {
+  LiveFigures f;
+  ProgressCounts& c = f.counts;
+  c.total = total;
+  c.skipped = std::min(feed->skipped(), already_done);
+  c.succeeded = sink->succeeded();
+  c.failed = sink->failed();
+  c.retrying = static_cast<uint64_t>(std::max(0, ctx->retrying.load()));
+  c.bytes = sink->bytes();
+  f.malformed = sink->malformed();
+  f.in_flight = ctx->in_flight.load();
+  f.limit = LimitFigures{ctx->limit->limit(), ctx->limit->max()};
+  return f;
+}
+
 // Runs the monitor on the calling thread until the loops and the pool are
-// done: progress lines, the terminal status line, fsync once a second,
-// signals and the grace period.
+// done: progress lines, the terminal status line and status.json (through
+// `view`), fsync once a second, signals and the grace period.
 void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
              LargeObjectPool* pool, const std::atomic<int>* loops_running,
              const std::atomic<int>* stop_signals, uint64_t total,
-             uint64_t already_done) {
-  ProgressMeter meter(NowMs());
-  const bool tty = ::isatty(STDOUT_FILENO);
-  int64_t last_sync = NowMs(), last_bar = 0, stop_at = 0;
-  uint64_t next_line = 1000;
-  auto counts = [&] {
-    ProgressCounts c;
-    c.total = total;
-    c.skipped = std::min(feed->skipped(), already_done);
-    c.succeeded = sink->succeeded();
-    c.failed = sink->failed();
-    c.retrying = static_cast<uint64_t>(std::max(0, ctx->retrying.load()));
-    c.bytes = sink->bytes();
-    return c;
-  };
+             uint64_t already_done, LiveView* view) {
+  int64_t last_sync = NowMs(), stop_at = 0;
   while (loops_running->load() > 0 || pool->pending() > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     int64_t now = NowMs();
@@ -93,25 +98,15 @@ void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
       spdlog::warn(
           "aborting transfers in flight; they will be redone next run");
     }
-    ProgressCounts c = counts();
     if (now - last_sync >= 1000) {
       Status s = sink->Sync();
       if (!s.ok()) sink->StopRun(s.ToString());
-      meter.Sample(now, c);
       last_sync = now;
     }
-    if (c.succeeded + c.failed >= next_line) {
-      if (tty) std::printf("\r\033[K");
-      spdlog::info(meter.Line(now, c));
-      next_line = (c.succeeded + c.failed) / 1000 * 1000 + 1000;
-    }
-    if (tty && now - last_bar >= 500) {
-      std::printf("\r\033[K%s", meter.StatusBar(now, c).c_str());
-      std::fflush(stdout);
-      last_bar = now;
-    }
+    Status shown =
+        view->Tick(now, Figures(ctx, sink, feed, total, already_done));
+    if (!shown.ok()) spdlog::warn("{}", shown.ToString());
   }
-  if (tty) std::printf("\r\033[K");
 }
 
 struct Files {
@@ -255,8 +250,9 @@ int RunMigrate(const std::vector<std::string>& args) {
       TransferLoop(&ctx).Run();
       loops_running--;
     });
+  LiveView view("migrate", StatePath(s, "status.json"), f.failed, start);
   Monitor(&ctx, &sink, &feed, &pool, &loops_running, stop_signals,
-          scan.unique_urls, already_done);
+          scan.unique_urls, already_done, &view);
   for (std::thread& t : threads) t.join();
   pool.Close();
   feed.Stop();
@@ -287,6 +283,11 @@ int RunMigrate(const std::vector<std::string>& args) {
   if (sum.interrupted)
     spdlog::info("state saved; run the same command to resume");
   if (Status st = WriteReport(f.report, sum, s); !st.ok())
+    spdlog::error("{}", st.ToString());
+  if (Status st = view.Finish(
+          NowMs(), Figures(&ctx, &sink, &feed, scan.unique_urls, already_done),
+          sum.exit_code, Outcome(sum));
+      !st.ok())
     spdlog::error("{}", st.ToString());
   FlushLogs();
   return sum.exit_code;

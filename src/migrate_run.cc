@@ -12,8 +12,10 @@
 #include <random>
 #include <vector>
 
+#include "failure_tally.h"
 #include "http.h"
 #include "progress.h"
+#include "status_file.h"
 #include "url_list.h"
 
 namespace cfm {
@@ -149,18 +151,15 @@ Status WriteReport(const std::string& path, const RunSummary& s,
                           settings.Get("DESTINATION_PREFIX")},
       {"source_urls_file", settings.Get("SOURCE_URLS_FILE")},
   };
-  std::string text = j.dump(2) + "\n";
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot write " + tmp);
-  bool ok = ::write(fd, text.data(), text.size()) ==
-                static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
-    return Status::IOError("cannot write " + path + ": " +
-                           std::strerror(errno));
-  return Status::OK();
+  return WriteFileAtomically(path, j.dump(2) + "\n");
+}
+
+std::string Outcome(const RunSummary& s) {
+  if (s.interrupted) return "interrupted";
+  if (!s.stop_reason.empty()) return "stopped: " + s.stop_reason;
+  if (s.failed + s.malformed)
+    return "finished with " + Plural(s.failed + s.malformed, "failure");
+  return "complete";
 }
 
 std::string FormatSummary(const RunSummary& s) {

@@ -43,6 +43,10 @@ struct RunSummary {
 Status WriteReport(const std::string& path, const RunSummary& summary,
                    const Settings& settings);
 
+// How the run ended, in a few words for status.json: "complete",
+// "finished with 3 failures", "interrupted", "stopped: <reason>".
+std::string Outcome(const RunSummary& summary);
+
 // The closing lines printed to the console.
 std::string FormatSummary(const RunSummary& summary);
 
