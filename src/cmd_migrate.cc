@@ -19,6 +19,7 @@
 #include "migrate_run.h"
 #include "progress.h"
 #include "result_sink.h"
+#include "status_file.h"
 #include "stop_signals.h"
 #include "transfer_loop.h"
 #include "url_set.h"
@@ -201,6 +202,7 @@ int RunMigrate(const std::vector<std::string>& args) {
                             s.GetBool("PRESERVE_PATH_STRUCTURE")};
   const bool dry_run = s.GetBool("DRY_RUN");
   int64_t start = NowMs();
+  const int64_t started_at = UnixNow();
   CollisionReport scan;
   auto done = std::make_unique<UrlSet>();
   uint64_t already_done = 0;
@@ -250,7 +252,8 @@ int RunMigrate(const std::vector<std::string>& args) {
       TransferLoop(&ctx).Run();
       loops_running--;
     });
-  LiveView view("migrate", StatePath(s, "status.json"), f.failed, start);
+  LiveView view("migrate", StatePath(s, "status.json"), f.failed, start,
+                started_at);
   Monitor(&ctx, &sink, &feed, &pool, &loops_running, stop_signals,
           scan.unique_urls, already_done, &view);
   for (std::thread& t : threads) t.join();
@@ -268,6 +271,7 @@ int RunMigrate(const std::vector<std::string>& args) {
   sum.bytes = sink.bytes();
   sum.elapsed_seconds = (NowMs() - start) / 1000.0;
   sum.interrupted = stop_signals->load() > 0;
+  sum.started_at = started_at;
   sum.stop_reason = sink.stop_message();
   if (!feed.status().ok()) sum.stop_reason = feed.status().ToString();
   sum.exit_code = sum.interrupted                ? kExitInterrupted

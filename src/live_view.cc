@@ -8,12 +8,13 @@
 namespace cfm {
 
 LiveView::LiveView(std::string command, std::string status_path,
-                   std::string failed_path, int64_t start_ms)
+                   std::string failed_path, int64_t start_ms,
+                   int64_t started_at)
     : command_(std::move(command)),
       status_path_(std::move(status_path)),
       tail_(std::move(failed_path)),
       meter_(start_ms),
-      started_at_(UnixNow()),
+      started_at_(started_at),
       last_second_(start_ms - 1000) {}
 
 RunStatus LiveView::Snapshot(int64_t now_ms, const LiveFigures& f) const {

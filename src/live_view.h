@@ -27,9 +27,10 @@ struct LiveFigures {
 class LiveView {
  public:
   // `status_path` is where status.json goes; `failed_path` the failed list
-  // the failures are tallied from. `start_ms` is on the NowMs() clock.
+  // the failures are tallied from. The run started at `start_ms` on the
+  // NowMs() clock, which was `started_at` in Unix seconds.
   LiveView(std::string command, std::string status_path,
-           std::string failed_path, int64_t start_ms);
+           std::string failed_path, int64_t start_ms, int64_t started_at);
 
   // Call often (every 100 ms or so). Fails only when status.json cannot be
   // written; the caller logs it once and goes on.
@@ -42,7 +43,6 @@ class LiveView {
 
   // Failures by reason class, as far as the last Tick or Finish read them.
   const FailureTally& failures() const { return tail_.tally(); }
-  int64_t started_at() const { return started_at_; }
 
  private:
   RunStatus Snapshot(int64_t now_ms, const LiveFigures& f) const;

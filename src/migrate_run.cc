@@ -151,7 +151,13 @@ Status WriteReport(const std::string& path, const RunSummary& s,
                           settings.Get("DESTINATION_PREFIX")},
       {"source_urls_file", settings.Get("SOURCE_URLS_FILE")},
   };
-  return WriteFileAtomically(path, j.dump(2) + "\n");
+  j["started_at"] = s.started_at;
+  std::string text = j.dump(2) + "\n";
+  Result<std::string> kept =
+      HistoryReportPath(settings.Get("STATE_DIR"), s.started_at, "migrate");
+  Status st = kept.ok() ? WriteFileAtomically(*kept, text) : kept.status();
+  if (!st.ok()) return st;
+  return WriteFileAtomically(path, text);
 }
 
 std::string Outcome(const RunSummary& s) {

@@ -37,9 +37,12 @@ struct RunSummary {
   bool interrupted = false;
   std::string stop_reason;
   int exit_code = 0;
+  int64_t started_at = 0;  // Unix seconds
 };
 
-// Writes migration_report.json atomically (temp file, fsync, rename).
+// Writes the run's report to STATE_DIR/reports/<start>-migrate.json (kept
+// for good) and to `path` (migration_report.json, the latest migrate's),
+// each atomically (temp file, fsync, rename). kIOError naming the file.
 Status WriteReport(const std::string& path, const RunSummary& summary,
                    const Settings& settings);
 

@@ -1,6 +1,7 @@
 #include "status_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -118,6 +119,26 @@ Status WriteFileAtomically(const std::string& path, const std::string& text) {
     return Status::IOError("cannot write " + path + ": " +
                            std::strerror(errno));
   return Status::OK();
+}
+
+Result<std::string> HistoryReportPath(const std::string& state_dir,
+                                      int64_t started_at,
+                                      const std::string& command) {
+  std::string dir =
+      state_dir.empty() || state_dir == "."
+          ? std::string("reports")
+          : state_dir + (state_dir.back() == '/' ? "" : "/") + "reports";
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return Status::IOError("cannot create " + dir + ": " +
+                           std::strerror(errno));
+  std::time_t t = static_cast<std::time_t>(started_at);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", std::gmtime(&t));
+  std::string path = dir + "/" + stamp + "-" + command;
+  struct stat st;
+  if (::stat((path + ".json").c_str(), &st) == 0)
+    path += "-" + std::to_string(::getpid());
+  return path + ".json";
 }
 
 Status WriteStatusFile(const std::string& path, const RunStatus& s) {

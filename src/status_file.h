@@ -65,6 +65,14 @@ Status WriteFileAtomically(const std::string& path, const std::string& text);
 // Writes `s` to `path` (normally STATE_DIR/status.json) atomically.
 Status WriteStatusFile(const std::string& path, const RunStatus& s);
 
+// Where a run's report is kept for good: `state_dir`/reports/<start time,
+// UTC, like 20261202T094757Z>-<command>.json; when a report of that name
+// exists already (two runs in one second), "-<pid>" is added before
+// ".json". Creates reports/ when missing; kIOError naming it on failure.
+Result<std::string> HistoryReportPath(const std::string& state_dir,
+                                      int64_t started_at,
+                                      const std::string& command);
+
 // The current time in Unix seconds.
 int64_t UnixNow();
 

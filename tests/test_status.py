@@ -124,6 +124,25 @@ class StatusTest(MigrateTestCase):
         self.assertLess(j["done"], 400)
         self.assertEqual(j["done"], j["succeeded"] + j["failed"])
 
+    def test_reports_of_two_runs_are_both_kept(self):
+        first = self.migrate(self._urls(5, missing=1))
+        self.assertEqual(first.code, 1, first)
+        second = self.migrate(self._urls(3))
+        self.assertEqual(second.code, 0, second)
+        reports_dir = os.path.join(self.state_dir, "reports")
+        names = sorted(os.listdir(reports_dir))
+        self.assertEqual(len(names), 2, names)
+        kept = []
+        for name in names:
+            self.assertRegex(name, r"^\d{8}T\d{6}Z-migrate(-\d+)?\.json$")
+            with open(os.path.join(reports_dir, name)) as f:
+                kept.append(json.load(f))
+        self.assertEqual(sorted((r["total"], r["exit_code"]) for r in kept),
+                         [(3, 0), (6, 1)])
+        latest = second.report()
+        self.assertEqual((latest["total"], latest["exit_code"]), (3, 0))
+        self.assertIn(latest, kept)
+
 
 if __name__ == "__main__":
     unittest.main()
