@@ -89,7 +89,7 @@ std::string Headline(const RunStatus& s, bool running) {
       "cfmigrate " + s.command + " (pid " + std::to_string(s.pid) + "): ";
   if (running) return head + "running";
   if (s.exit_code)
-    return head + "ended " + s.outcome + " (exit " +
+    return head + "ended: " + s.outcome + " (exit " +
            std::to_string(*s.exit_code) + ")";
   return head +
          "NOT running, and it did not finish (killed?); figures as "

@@ -99,7 +99,7 @@ class StatusTest(MigrateTestCase):
         self.assertEqual(j["outcome"], "finished with 3 failures")
         self.assertEqual(j["eta_seconds"], 0)
         screen = self.status().stdout
-        self.assertIn("ended finished with 3 failures (exit 1)", screen)
+        self.assertIn("ended: finished with 3 failures (exit 1)", screen)
         self.assertIn("3 URLs gone at the source", screen)
 
     def test_after_clean_end_complete(self):
