@@ -278,20 +278,19 @@ int RunMigrate(const std::vector<std::string>& args) {
                   : !sum.stop_reason.empty()     ? kExitConfig
                   : (sum.failed + sum.malformed) ? kExitFailures
                                                  : kExitOk;
-  if (!sum.stop_reason.empty())
-    spdlog::error("run stopped: {}", sum.stop_reason);
-  spdlog::info(FormatSummary(sum));
-  if (sum.failed + sum.malformed)
-    spdlog::info("failed URLs are listed in {}; re-run to retry them",
-                 f.failed);
-  if (sum.interrupted)
-    spdlog::info("state saved; run the same command to resume");
-  if (Status st = WriteReport(f.report, sum, s); !st.ok())
-    spdlog::error("{}", st.ToString());
   if (Status st = view.Finish(
           NowMs(), Figures(&ctx, &sink, &feed, scan.unique_urls, already_done),
           sum.exit_code, Outcome(sum));
       !st.ok())
+    spdlog::error("{}", st.ToString());
+  if (!sum.stop_reason.empty())
+    spdlog::error("run stopped: {}", sum.stop_reason);
+  spdlog::info(FormatSummary(sum));
+  LogFailureAdvice(sum, view.failures().by_reason(), f.failed,
+                   StatePath(s, "retry_urls.txt"), args);
+  if (sum.interrupted)
+    spdlog::info("state saved; run the same command to resume");
+  if (Status st = WriteReport(f.report, sum, s); !st.ok())
     spdlog::error("{}", st.ToString());
   FlushLogs();
   return sum.exit_code;

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <fstream>
+
 namespace cfm {
 
 std::string ReasonClass(std::string_view reason) {
@@ -59,6 +61,28 @@ void FailedListTail::Poll() {
     offset_ += static_cast<uint64_t>(n);
   }
   ::close(fd);
+}
+
+Result<uint64_t> WriteRetryableList(const std::string& failed_path,
+                                    const std::string& out_path) {
+  std::ifstream in(failed_path, std::ios::binary);
+  if (!in) return Status::IOError("cannot read " + failed_path);
+  std::string line, urls;
+  uint64_t n = 0;
+  while (std::getline(in, line)) {
+    size_t tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    std::string reason = ReasonClass(line.substr(tab + 1));
+    if (KindOf(reason) != FailureKind::kRetryable) continue;
+    urls.append(line, 0, tab).push_back('\n');
+    ++n;
+  }
+  if (n == 0) {
+    ::unlink(out_path.c_str());  // a list from an earlier run is stale
+    return n;
+  }
+  if (Status st = WriteFileAtomically(out_path, urls); !st.ok()) return st;
+  return n;
 }
 
 std::string Plural(uint64_t count, const std::string& noun,

@@ -57,6 +57,13 @@ class FailedListTail {
   FailureTally tally_;
 };
 
+// Copies the URLs of `failed_path` whose reason is retryable to `out_path`
+// (one a line, atomically: temp file, fsync, rename) and returns how many;
+// with none, removes `out_path` instead (it would be an earlier run's).
+// kIOError naming the file that could not be read or written.
+Result<uint64_t> WriteRetryableList(const std::string& failed_path,
+                                    const std::string& out_path);
+
 // The closing lines about failures: groups "gone at the source", "not a
 // usable URL" and "retryable", each reason with its count and an example.
 // Empty when there were none.

@@ -1,6 +1,7 @@
 #include "migrate_run.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -166,6 +167,54 @@ std::string Outcome(const RunSummary& s) {
   if (s.failed + s.malformed)
     return "finished with " + Plural(s.failed + s.malformed, "failure");
   return "complete";
+}
+
+namespace {
+
+std::string ShellQuote(const std::string& word) {
+  if (!word.empty() &&
+      word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW"
+                             "XYZ0123456789-_./=:,@%+") == std::string::npos)
+    return word;
+  std::string out = "'";
+  for (char c : word)
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
+std::string RetryCommand(const std::vector<std::string>& args,
+                         const std::string& list_path) {
+  std::string cmd = "cfmigrate migrate";
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--source-urls-file") {
+      ++i;
+      continue;
+    }
+    if (args[i].rfind("--source-urls-file=", 0) == 0) continue;
+    cmd += " " + ShellQuote(args[i]);
+  }
+  return cmd + " --source-urls-file " + ShellQuote(list_path);
+}
+
+void LogFailureAdvice(const RunSummary& sum,
+                      const std::map<std::string, ReasonCount>& by_reason,
+                      const std::string& failed_path,
+                      const std::string& retry_path,
+                      const std::vector<std::string>& args) {
+  if (sum.failed + sum.malformed == 0) return;
+  for (const std::string& line : FormatFailureGroups(by_reason))
+    spdlog::info("{}", line);
+  spdlog::info("every failed URL and its reason: {}", failed_path);
+  if (sum.interrupted || !sum.stop_reason.empty()) return;
+  Result<uint64_t> n = WriteRetryableList(failed_path, retry_path);
+  if (!n.ok()) {
+    spdlog::error("{}", n.status().ToString());
+  } else if (*n > 0) {
+    spdlog::info("to retry the {}:", Plural(*n, "retryable URL"));
+    spdlog::info("  {}", RetryCommand(args, retry_path));
+  }
 }
 
 std::string FormatSummary(const RunSummary& s) {

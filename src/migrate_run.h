@@ -5,11 +5,14 @@
 #define CFMIGRATE_MIGRATE_RUN_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "key_mapper.h"
 #include "settings.h"
 #include "status.h"
+#include "status_file.h"
 
 namespace cfm {
 
@@ -49,6 +52,22 @@ Status WriteReport(const std::string& path, const RunSummary& summary,
 // How the run ended, in a few words for status.json: "complete",
 // "finished with 3 failures", "interrupted", "stopped: <reason>".
 std::string Outcome(const RunSummary& summary);
+
+// `cfmigrate migrate` with `args` (the run's own arguments) but reading
+// `list_path`: any --source-urls-file is replaced; words are shell-quoted
+// when they need it.
+std::string RetryCommand(const std::vector<std::string>& args,
+                         const std::string& list_path);
+
+// Logs what went wrong and what to do: failures grouped by reason (gone at
+// the source, not a usable URL, retryable) with a count and an example
+// each; when some are retryable and the run went through its whole list,
+// writes them to `retry_path` and logs the command that retries them.
+void LogFailureAdvice(const RunSummary& summary,
+                      const std::map<std::string, ReasonCount>& by_reason,
+                      const std::string& failed_path,
+                      const std::string& retry_path,
+                      const std::vector<std::string>& args);
 
 // The closing lines printed to the console.
 std::string FormatSummary(const RunSummary& summary);
