@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "completed_log.h"
 #include "credentials.h"
+#include "dry_run.h"
 #include "large_object.h"
 #include "live_view.h"
 #include "log.h"
@@ -116,8 +117,9 @@ struct Files {
 
 // Everything before the first transfer; returns an exit code to stop with,
 // or -1 to go on with `*scan` and `*done` filled.
+// A dry run goes on with collisions: it reports them.
 int Prepare(const KeyMappingOptions& mapping, Files* f, CollisionReport* scan,
-            UrlSet* done, uint64_t* already_done) {
+            UrlSet* done, uint64_t* already_done, bool dry_run) {
   // completed.txt loads on a second thread while the list is scanned: both
   // are on the way to the first transfer.
   Status loaded;
@@ -138,7 +140,7 @@ int Prepare(const KeyMappingOptions& mapping, Files* f, CollisionReport* scan,
     return kExitConfig;
   }
   *scan = std::move(*scanned);
-  if (scan->collisions > 0) {
+  if (scan->collisions > 0 && !dry_run) {
     spdlog::error(
         "{} keys would be written by more than one URL ({} URLs); "
         "nothing was uploaded. Examples:",
@@ -191,6 +193,12 @@ int RunMigrate(const std::vector<std::string>& args) {
   mallopt(M_MMAP_THRESHOLD, 256 << 10);
   Settings s;
   if (auto code = PrepareCommand(kMigrate, args, &s)) return *code;
+  if (s.GetInt("SAMPLE") > 0 && !s.GetBool("DRY_RUN")) {
+    std::fprintf(stderr,
+                 "cfmigrate migrate: --sample only goes with --dry-run "
+                 "(nothing was started)\n");
+    return kExitConfig;
+  }
   std::unique_ptr<StateLock> lock;
   if (int code = OpenStateDir(s, kMigrate, "migration.log", &lock); code >= 0)
     return code;
@@ -206,12 +214,15 @@ int RunMigrate(const std::vector<std::string>& args) {
   CollisionReport scan;
   auto done = std::make_unique<UrlSet>();
   uint64_t already_done = 0;
-  if (int code = Prepare(mapping, &f, &scan, done.get(), &already_done);
+  if (int code =
+          Prepare(mapping, &f, &scan, done.get(), &already_done, dry_run);
       code >= 0)
     return code;
   if (dry_run)
-    return DryRun(f.list, mapping, scan, already_done,
-                  static_cast<int>(s.GetInt("SAMPLE")));
+    return DryRun(
+        {f.list, mapping, already_done, static_cast<int>(s.GetInt("SAMPLE")),
+         static_cast<int>(s.GetInt("CONCURRENCY"))},
+        scan);
 
   MigrateContext ctx;
   ctx.options = OptionsFrom(s);

@@ -10,14 +10,11 @@
 #include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <vector>
 
 #include "failure_tally.h"
-#include "http.h"
 #include "progress.h"
 #include "status_file.h"
-#include "url_list.h"
 
 namespace cfm {
 
@@ -36,96 +33,6 @@ Result<std::string> RotateFailedList(const std::string& failed_path,
     return Status::IOError("cannot move " + failed_path + " to " + prev + ": " +
                            std::strerror(errno));
   return same ? prev : list_path;
-}
-
-namespace {
-
-// Picks `n` URLs uniformly at random in one pass (reservoir sampling).
-std::vector<std::string> SampleUrls(const std::string& list_path, size_t n,
-                                    const KeyMappingOptions& mapping) {
-  std::vector<std::string> picked;
-  auto reader = UrlListReader::Open(list_path);
-  if (!reader.ok() || n == 0) return picked;
-  std::mt19937_64 rng(std::random_device{}());
-  std::string url;
-  size_t line = 0, seen = 0;
-  while ((*reader)->Next(&url, &line)) {
-    if (!MapUrlToKey(url, mapping).ok()) continue;
-    ++seen;
-    if (picked.size() < n) {
-      picked.push_back(url);
-    } else {
-      size_t j = std::uniform_int_distribution<size_t>(0, seen - 1)(rng);
-      if (j < n) picked[j] = url;
-    }
-  }
-  return picked;
-}
-
-void PrintSampleKeys(const std::string& list_path,
-                     const KeyMappingOptions& mapping) {
-  auto reader = UrlListReader::Open(list_path);
-  if (!reader.ok()) return;
-  std::string url;
-  size_t line = 0;
-  int shown = 0;
-  std::printf("sample keys:\n");
-  while (shown < 5 && (*reader)->Next(&url, &line)) {
-    Result<std::string> key = MapUrlToKey(url, mapping);
-    if (!key.ok()) continue;
-    std::printf("  %s\n    -> %s\n", url.c_str(), key->c_str());
-    ++shown;
-  }
-}
-
-}  // namespace
-
-int DryRun(const std::string& list_path, const KeyMappingOptions& mapping,
-           const CollisionReport& scan, uint64_t already_done, int sample) {
-  uint64_t todo =
-      scan.unique_urls > already_done ? scan.unique_urls - already_done : 0;
-  std::printf("dry run: %s\n", list_path.c_str());
-  std::printf("  lines with a URL:   %zu\n", scan.urls);
-  std::printf("  unique URLs:        %zu\n", scan.unique_urls);
-  std::printf("  duplicates:         %zu\n",
-              scan.urls - scan.unique_urls - scan.malformed);
-  std::printf("  malformed:          %zu\n", scan.malformed);
-  std::printf("  already completed:  %llu\n",
-              static_cast<unsigned long long>(already_done));
-  std::printf("  to copy:            %llu\n",
-              static_cast<unsigned long long>(todo));
-  std::printf("  key collisions:     0\n");
-  PrintSampleKeys(list_path, mapping);
-  if (sample <= 0) return 0;
-  auto http = NewCurlHttpClient();
-  uint64_t bytes = 0, ok = 0;
-  for (const std::string& url : SampleUrls(list_path, sample, mapping)) {
-    HttpRequest req;
-    req.method = "HEAD";
-    req.url = url;
-    req.timeout_ms = 10000;
-    Result<HttpResponse> r = http->Send(req);
-    if (!r.ok() || r->status != 200) {
-      std::printf("  HEAD %s: %s\n", url.c_str(),
-                  r.ok() ? ("http " + std::to_string(r->status)).c_str()
-                         : r.status().ToString().c_str());
-      continue;
-    }
-    bytes += std::strtoull(r->Header("content-length").c_str(), nullptr, 10);
-    ++ok;
-  }
-  if (ok == 0) {
-    std::printf("sample: no source URL answered 200\n");
-    return 1;
-  }
-  double mean = static_cast<double>(bytes) / ok;
-  double total = mean * todo;
-  std::printf("sample of %llu: mean %.0f KB; estimated %.2f GB to copy\n",
-              static_cast<unsigned long long>(ok), mean / 1e3, total / 1e9);
-  for (double gbps : {1.0, 2.5, 5.0})
-    std::printf("  at %.1f Gbit/s: %s\n", gbps,
-                FormatDuration(total * 8 / (gbps * 1e9)).c_str());
-  return 0;
 }
 
 Status WriteReport(const std::string& path, const RunSummary& s,

@@ -22,12 +22,6 @@ namespace cfm {
 Result<std::string> RotateFailedList(const std::string& failed_path,
                                      const std::string& list_path);
 
-// --dry-run: prints counts and sample keys; with `sample` > 0 also HEADs
-// that many random source URLs to estimate total bytes and time. Contacts
-// nothing but the source. Returns the exit code.
-int DryRun(const std::string& list_path, const KeyMappingOptions& mapping,
-           const CollisionReport& scan, uint64_t already_done, int sample);
-
 struct RunSummary {
   uint64_t lines = 0;
   uint64_t unique = 0;
