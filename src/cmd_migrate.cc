@@ -13,6 +13,7 @@
 #include "completed_log.h"
 #include "credentials.h"
 #include "dry_run.h"
+#include "failure_tally.h"
 #include "large_object.h"
 #include "live_view.h"
 #include "log.h"
@@ -250,10 +251,12 @@ int RunMigrate(const std::vector<std::string>& args) {
   // completed.txt may hold URLs of other lists too, so how many of this
   // list are done is known only as the feed reads it.
   spdlog::info(
-      "migrate: {} unique URLs; {} objects recorded in {} are "
-      "skipped; copying to s3://{}/{} ({} in flight, {} loops)",
-      scan.unique_urls, already_done, f.completed, s.Get("DESTINATION_BUCKET"),
-      s.Get("DESTINATION_PREFIX"), ctx.limit->max(), ctx.options.threads);
+      "migrate: {}; {} holds {}, those of this list are skipped; copying "
+      "to s3://{}/{} ({} in flight, {})",
+      Plural(scan.unique_urls, "unique URL"), f.completed,
+      Plural(already_done, "record"), s.Get("DESTINATION_BUCKET"),
+      s.Get("DESTINATION_PREFIX"), ctx.limit->max(),
+      Plural(ctx.options.threads, "loop"));
   const std::atomic<int>* stop_signals = InstallStopSignals();
   feed.Start();
   std::atomic<int> loops_running{ctx.options.threads};

@@ -131,6 +131,16 @@ void PrintLine(const std::string& line) {
         spdlog::details::log_msg("cfmigrate", spdlog::level::info, line));
 }
 
+void PrintLines(const std::string& text) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    PrintLine(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+}
+
 bool LiveLineEnabled() { return Terminal::Get().live_enabled(); }
 
 size_t TerminalWidth() {

@@ -28,6 +28,9 @@ void FlushLogs();
 // file as an info line: for reports whose text is the output (dry run).
 void PrintLine(const std::string& line);
 
+// PrintLine for each line of `text` (a final newline ends the last line).
+void PrintLines(const std::string& text);
+
 // Whether a live line may be drawn: stdout is a terminal, NO_COLOR is not
 // set and TERM is not "dumb". Decided once, at the first call.
 bool LiveLineEnabled();

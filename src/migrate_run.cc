@@ -131,13 +131,13 @@ std::string FormatSummary(const RunSummary& s) {
   double mbps = s.elapsed_seconds > 0 ? s.bytes / s.elapsed_seconds / 1e6 : 0;
   std::snprintf(
       buf, sizeof(buf),
-      "summary: %llu copied (%.1f MB), %llu failed, %llu malformed, %llu "
-      "already done, of %llu unique URLs, in %s (%.1f files/s, %.1f MB/s)",
+      "summary: %llu copied (%.1f MB), %llu failed, %llu already done (in "
+      "completed.txt), of %s; %s; in %s (%.1f files/s, %.1f MB/s)",
       static_cast<unsigned long long>(s.succeeded), s.bytes / 1e6,
       static_cast<unsigned long long>(s.failed),
-      static_cast<unsigned long long>(s.malformed),
       static_cast<unsigned long long>(s.skipped),
-      static_cast<unsigned long long>(s.unique),
+      Plural(s.unique, "unique URL").c_str(),
+      Plural(s.malformed, "malformed line").c_str(),
       FormatDuration(s.elapsed_seconds).c_str(), fps, mbps);
   return buf;
 }

@@ -30,3 +30,21 @@ TEST(MigrateRunTest, Outcome) {
 
 }  // namespace
 }  // namespace cfm
+
+namespace cfm {
+namespace {
+
+TEST(MigrateRunTest, SummaryCountsAddUpAndPlurals) {
+  RunSummary s;
+  s.unique = 1;
+  s.succeeded = 1;
+  s.bytes = 2500000;
+  s.elapsed_seconds = 2;
+  EXPECT_EQ(FormatSummary(s),
+            "summary: 1 copied (2.5 MB), 0 failed, 0 already done (in "
+            "completed.txt), of 1 unique URL; 0 malformed lines; in 2s (0.5 "
+            "files/s, 1.2 MB/s)");
+}
+
+}  // namespace
+}  // namespace cfm

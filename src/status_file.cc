@@ -145,4 +145,28 @@ Status WriteStatusFile(const std::string& path, const RunStatus& s) {
   return WriteFileAtomically(path, StatusToJson(s));
 }
 
+SimpleStatusFile::SimpleStatusFile(std::string path, std::string command)
+    : path_(std::move(path)) {
+  status_.command = std::move(command);
+  status_.pid = ::getpid();
+  status_.started_at = status_.updated_at = UnixNow();
+  (void)WriteStatusFile(path_, status_);
+}
+
+void SimpleStatusFile::Progress(uint64_t done, uint64_t total) {
+  int64_t now = UnixNow();
+  status_.done = done;
+  status_.total = total;
+  if (now == status_.updated_at) return;
+  status_.updated_at = now;
+  (void)WriteStatusFile(path_, status_);
+}
+
+void SimpleStatusFile::End(int exit_code, std::string outcome) {
+  status_.updated_at = UnixNow();
+  status_.exit_code = exit_code;
+  status_.outcome = std::move(outcome);
+  (void)WriteStatusFile(path_, status_);
+}
+
 }  // namespace cfm

@@ -73,6 +73,21 @@ Result<std::string> HistoryReportPath(const std::string& state_dir,
                                       int64_t started_at,
                                       const std::string& command);
 
+// status.json for a command without a live view of its own (validate):
+// written as running when made, then on Progress (at most once a second)
+// and on End. Write errors are ignored: status.json is a view, and a run
+// must not fail because it cannot be written. One thread at a time.
+class SimpleStatusFile {
+ public:
+  SimpleStatusFile(std::string path, std::string command);
+  void Progress(uint64_t done, uint64_t total);
+  void End(int exit_code, std::string outcome);
+
+ private:
+  std::string path_;
+  RunStatus status_;
+};
+
 // The current time in Unix seconds.
 int64_t UnixNow();
 

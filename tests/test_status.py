@@ -143,6 +143,29 @@ class StatusTest(MigrateTestCase):
         self.assertEqual((latest["total"], latest["exit_code"]), (3, 0))
         self.assertIn(latest, kept)
 
+    def test_validate_writes_status_and_its_result_reaches_the_log(self):
+        urls = self._urls(4)
+        # No '/' in the prefix: moto mis-signs such list requests.
+        prefix = ["--destination-prefix", "img-"]
+        self.assertEqual(self.migrate(urls, extra=prefix).code, 0)
+        argv = self.args(os.path.join(self.state_dir, "urls.txt"), prefix)
+        argv = [a for a in argv if a not in ("--concurrency", "4",
+                                              "--max-retries", "3")]
+        argv[1] = "validate"
+        i = argv.index("--upload-timeout")
+        del argv[i:i + 2]
+        p = subprocess.run(argv, env=self.env(), cwd=self.state_dir,
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        j = self.status_json()
+        self.assertEqual((j["command"], j["running"], j["exit_code"],
+                          j["outcome"]),
+                         ("validate", False, 0, "complete and intact"))
+        with open(os.path.join(self.state_dir, "validation.log")) as f:
+            log = f.read()
+        self.assertIn("RESULT: complete and intact", p.stdout)
+        self.assertIn(" info RESULT: complete and intact", log)
+
 
 if __name__ == "__main__":
     unittest.main()
