@@ -8,6 +8,7 @@
 #include "collector.h"
 #include "commands.h"
 #include "log.h"
+#include "status_file.h"
 #include "stop_signals.h"
 
 namespace cfm {
@@ -107,8 +108,10 @@ int RunCollect(const std::vector<std::string>& args) {
   spdlog::info("collect: {} pagination from {}, rate limit {}/s, output {}",
                options.pagination.style, options.pagination.base_url,
                options.rate_limit, options.output_file);
+  SimpleStatusFile status_file(StatePath(settings, "status.json"), "collect");
   Status status = collector.Run();
   const CollectStats& st = collector.stats();
+  status_file.Progress(static_cast<uint64_t>(st.urls_written), 0);
   if (status.code() != Status::Code::kInvalidArgument)
     spdlog::info(
         "{} URLs written, {} duplicates, {} invalid, {} items, {} "
@@ -126,6 +129,8 @@ int RunCollect(const std::vector<std::string>& args) {
       spdlog::error("stopped; run again to resume from the checkpoint");
   }
   FlushLogs();
+  status_file.End(ExitCodeFor(status),
+                  status.ok() ? "complete" : status.ToString());
   return ExitCodeFor(status);
 }
 

@@ -96,24 +96,33 @@ std::string Headline(const RunStatus& s, bool running) {
          "last written";
 }
 
-void PrintScreen(const RunStatus& s, bool running) {
-  std::printf("%s\n", Headline(s, running).c_str());
-  double pct = s.total ? 100.0 * s.done / s.total : 100.0;
-  std::printf(
-      "  done       %llu of %llu (%.1f%%): %llu copied, %llu already "
-      "done, %llu failed, %llu malformed\n",
-      (unsigned long long)s.done, (unsigned long long)s.total, pct,
-      (unsigned long long)s.succeeded, (unsigned long long)s.skipped,
-      (unsigned long long)s.failed, (unsigned long long)s.malformed);
+void PrintRates(const RunStatus& s, bool running) {
   std::printf("  rate       now %s | avg %s\n",
               Rates(s.files_per_second, s.bytes_per_second).c_str(),
               Rates(s.files_per_second_avg, s.bytes_per_second_avg).c_str());
-  if (running) {
-    std::printf("  ETA        %s\n", FormatDuration(s.eta_seconds).c_str());
-    std::printf("  in flight  %d (limit %d of %d)\n", s.in_flight, s.limit,
-                s.limit_max);
-    std::printf("  retrying   %llu\n", (unsigned long long)s.retrying);
+  if (!running) return;
+  std::printf("  ETA        %s\n", FormatDuration(s.eta_seconds).c_str());
+  std::printf("  in flight  %d (limit %d of %d)\n", s.in_flight, s.limit,
+              s.limit_max);
+  std::printf("  retrying   %llu\n", (unsigned long long)s.retrying);
+}
+
+void PrintScreen(const RunStatus& s, bool running) {
+  std::printf("%s\n", Headline(s, running).c_str());
+  if (s.total == 0 && s.succeeded == 0) {
+    // collect and validate count what they got through, with no total.
+    std::printf("  done       %llu\n", (unsigned long long)s.done);
+  } else {
+    double pct = s.total ? 100.0 * s.done / s.total : 100.0;
+    std::printf(
+        "  done       %llu of %llu (%.1f%%): %llu copied, %llu "
+        "already done, %llu failed, %llu malformed\n",
+        (unsigned long long)s.done, (unsigned long long)s.total, pct,
+        (unsigned long long)s.succeeded, (unsigned long long)s.skipped,
+        (unsigned long long)s.failed, (unsigned long long)s.malformed);
   }
+  // collect and validate keep no rates; their logs have the details.
+  if (s.command == "migrate") PrintRates(s, running);
   for (const std::string& line : FormatFailureGroups(s.failures))
     std::printf("  %s\n", line.c_str());
   std::printf("  started    %s\n", Clock(s.started_at).c_str());
