@@ -23,6 +23,9 @@ const std::vector<CommandInfo>& AllCommands() {
        "copy every URL of urls.txt into S3 (resumable via completed.txt)"},
       {"validate", kValidate, "migration.env",
        "prove the bucket holds every object intact; write missing.txt"},
+      // No settings: reads STATE_DIR/status.json (cmd_status.cc).
+      {"status", 0, "",
+       "say how the run in a STATE_DIR is doing, or how it ended"},
   };
   return commands;
 }

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "log.h"
 #include "redact.h"
+#include "status_file.h"
 #include "stop_signals.h"
 
 namespace cfm {
@@ -147,8 +148,10 @@ int RunCollect(const std::vector<std::string>& args) {
                options.pagination.style,
                Redact(options.pagination.base_url, secret), options.rate_limit,
                options.output_file);
+  SimpleStatusFile status_file(StatePath(settings, "status.json"), "collect");
   Status status = collector.Run();
   const CollectStats& st = collector.stats();
+  status_file.Progress(static_cast<uint64_t>(st.urls_written), 0);
   if (status.code() != Status::Code::kInvalidArgument)
     LogAccount(st, options.source_url_prefix);
   if (status.ok() && st.max_pages_reached) {
@@ -184,6 +187,8 @@ int RunCollect(const std::vector<std::string>& args) {
       spdlog::error("stopped; checkpoint saved; run again to resume");
   }
   FlushLogs();
+  status_file.End(ExitCodeFor(status),
+                  status.ok() ? "complete" : status.ToString());
   return ExitCodeFor(status);
 }
 

@@ -12,13 +12,17 @@
 #include "commands.h"
 #include "completed_log.h"
 #include "credentials.h"
+#include "dry_run.h"
+#include "failure_tally.h"
 #include "large_object.h"
+#include "live_view.h"
 #include "log.h"
 #include "migrate_context.h"
 #include "migrate_run.h"
 #include "progress.h"
 #include "result_sink.h"
 #include "source_answer.h"
+#include "status_file.h"
 #include "stop_signals.h"
 #include "transfer_loop.h"
 #include "url_set.h"
@@ -54,27 +58,31 @@ EngineOptions OptionsFrom(const Settings& s) {
   return o;
 }
 
+// What the monitor shows at one moment.
+LiveFigures Figures(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
+                    uint64_t total, uint64_t already_done) {
+  LiveFigures f;
+  ProgressCounts& c = f.counts;
+  c.total = total;
+  c.skipped = std::min(feed->skipped(), already_done);
+  c.succeeded = sink->succeeded();
+  c.failed = sink->failed();
+  c.retrying = static_cast<uint64_t>(std::max(0, ctx->retrying.load()));
+  c.bytes = sink->bytes();
+  f.malformed = sink->malformed();
+  f.in_flight = ctx->in_flight.load();
+  f.limit = LimitFigures{ctx->limit->limit(), ctx->limit->max()};
+  return f;
+}
+
 // Runs the monitor on the calling thread until the loops and the pool are
-// done: progress lines, the terminal status line, fsync once a second,
-// signals and the grace period.
+// done: progress lines, the terminal status line and status.json (through
+// `view`), fsync once a second, signals and the grace period.
 void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
              LargeObjectPool* pool, const std::atomic<int>* loops_running,
              const std::atomic<int>* stop_signals, uint64_t total,
-             uint64_t already_done) {
-  ProgressMeter meter(NowMs());
-  const bool tty = ::isatty(STDOUT_FILENO);
-  int64_t last_sync = NowMs(), last_bar = 0, stop_at = 0;
-  uint64_t next_line = 1000;
-  auto counts = [&] {
-    ProgressCounts c;
-    c.total = total;
-    c.skipped = std::min(feed->skipped(), already_done);
-    c.succeeded = sink->succeeded();
-    c.failed = sink->failed();
-    c.retrying = static_cast<uint64_t>(std::max(0, ctx->retrying.load()));
-    c.bytes = sink->bytes();
-    return c;
-  };
+             uint64_t already_done, LiveView* view) {
+  int64_t last_sync = NowMs(), stop_at = 0;
   while (loops_running->load() > 0 || pool->pending() > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     int64_t now = NowMs();
@@ -95,25 +103,15 @@ void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
       spdlog::warn(
           "aborting transfers in flight; they will be redone next run");
     }
-    ProgressCounts c = counts();
     if (now - last_sync >= 1000) {
       Status s = sink->Sync();
       if (!s.ok()) sink->StopRun(s.ToString());
-      meter.Sample(now, c);
       last_sync = now;
     }
-    if (c.succeeded + c.failed >= next_line) {
-      if (tty) std::printf("\r\033[K");
-      spdlog::info(meter.Line(now, c));
-      next_line = (c.succeeded + c.failed) / 1000 * 1000 + 1000;
-    }
-    if (tty && now - last_bar >= 500) {
-      std::printf("\r\033[K%s", meter.StatusBar(now, c).c_str());
-      std::fflush(stdout);
-      last_bar = now;
-    }
+    Status shown =
+        view->Tick(now, Figures(ctx, sink, feed, total, already_done));
+    if (!shown.ok()) spdlog::warn("{}", shown.ToString());
   }
-  if (tty) std::printf("\r\033[K");
 }
 
 struct Files {
@@ -122,8 +120,9 @@ struct Files {
 
 // Everything before the first transfer; returns an exit code to stop with,
 // or -1 to go on with `*scan` and `*done` filled.
+// A dry run goes on with collisions: it reports them.
 int Prepare(const KeyMappingOptions& mapping, Files* f, CollisionReport* scan,
-            UrlSet* done, uint64_t* already_done) {
+            UrlSet* done, uint64_t* already_done, bool dry_run) {
   // completed.txt loads on a second thread while the list is scanned: both
   // are on the way to the first transfer.
   Status loaded;
@@ -149,7 +148,7 @@ int Prepare(const KeyMappingOptions& mapping, Files* f, CollisionReport* scan,
                   f->list, scan->urls);
     return kExitConfig;
   }
-  if (scan->collisions > 0) {
+  if (scan->collisions > 0 && !dry_run) {
     spdlog::error(
         "{} keys would be written by more than one URL ({} URLs); "
         "nothing was uploaded. Examples:",
@@ -202,6 +201,12 @@ int RunMigrate(const std::vector<std::string>& args) {
   mallopt(M_MMAP_THRESHOLD, 256 << 10);
   Settings s;
   if (auto code = PrepareCommand(kMigrate, args, &s)) return *code;
+  if (s.GetInt("SAMPLE") > 0 && !s.GetBool("DRY_RUN")) {
+    std::fprintf(stderr,
+                 "cfmigrate migrate: --sample only goes with --dry-run "
+                 "(nothing was started)\n");
+    return kExitConfig;
+  }
   std::unique_ptr<StateLock> lock;
   if (int code = OpenStateDir(s, kMigrate, "migration.log", &lock); code >= 0)
     return code;
@@ -213,16 +218,20 @@ int RunMigrate(const std::vector<std::string>& args) {
                             s.GetBool("PRESERVE_PATH_STRUCTURE")};
   const bool dry_run = s.GetBool("DRY_RUN");
   int64_t start = NowMs();
+  const int64_t started_at = UnixNow();
   CollisionReport scan;
   auto done = std::make_unique<UrlSet>();
   uint64_t already_done = 0;
   SetStartupPhase("loading " + f.completed + " and scanning " + f.list);
-  if (int code = Prepare(mapping, &f, &scan, done.get(), &already_done);
+  if (int code =
+          Prepare(mapping, &f, &scan, done.get(), &already_done, dry_run);
       code >= 0)
     return code;
   if (dry_run)
-    return DryRun(f.list, mapping, scan, already_done,
-                  static_cast<int>(s.GetInt("SAMPLE")));
+    return DryRun(
+        {f.list, mapping, already_done, static_cast<int>(s.GetInt("SAMPLE")),
+         static_cast<int>(s.GetInt("CONCURRENCY"))},
+        scan);
 
   MigrateContext ctx;
   ctx.options = OptionsFrom(s);
@@ -253,10 +262,12 @@ int RunMigrate(const std::vector<std::string>& args) {
   // completed.txt may hold URLs of other lists too, so how many of this
   // list are done is known only as the feed reads it.
   spdlog::info(
-      "migrate: {} unique URLs; {} objects recorded in {} are "
-      "skipped; copying to s3://{}/{} ({} in flight, {} loops)",
-      scan.unique_urls, already_done, f.completed, s.Get("DESTINATION_BUCKET"),
-      s.Get("DESTINATION_PREFIX"), ctx.limit->max(), ctx.options.threads);
+      "migrate: {}; {} holds {}, those of this list are skipped; copying "
+      "to s3://{}/{} ({} in flight, {})",
+      Plural(scan.unique_urls, "unique URL"), f.completed,
+      Plural(already_done, "record"), s.Get("DESTINATION_BUCKET"),
+      s.Get("DESTINATION_PREFIX"), ctx.limit->max(),
+      Plural(ctx.options.threads, "loop"));
   feed.Start();
   std::atomic<int> loops_running{ctx.options.threads};
   std::vector<std::thread> threads;
@@ -265,8 +276,10 @@ int RunMigrate(const std::vector<std::string>& args) {
       TransferLoop(&ctx).Run();
       loops_running--;
     });
+  LiveView view("migrate", StatePath(s, "status.json"), f.failed, start,
+                started_at);
   Monitor(&ctx, &sink, &feed, &pool, &loops_running, stop_signals,
-          scan.unique_urls, already_done);
+          scan.unique_urls, already_done, &view);
   for (std::thread& t : threads) t.join();
   pool.Close();
   feed.Stop();
@@ -282,18 +295,23 @@ int RunMigrate(const std::vector<std::string>& args) {
   sum.bytes = sink.bytes();
   sum.elapsed_seconds = (NowMs() - start) / 1000.0;
   sum.interrupted = stop_signals->load() > 0;
+  sum.started_at = started_at;
   sum.stop_reason = sink.stop_message();
   if (!feed.status().ok()) sum.stop_reason = feed.status().ToString();
   sum.exit_code = sum.interrupted                ? kExitInterrupted
                   : !sum.stop_reason.empty()     ? kExitConfig
                   : (sum.failed + sum.malformed) ? kExitFailures
                                                  : kExitOk;
+  if (Status st = view.Finish(
+          NowMs(), Figures(&ctx, &sink, &feed, scan.unique_urls, already_done),
+          sum.exit_code, Outcome(sum));
+      !st.ok())
+    spdlog::error("{}", st.ToString());
   if (!sum.stop_reason.empty())
     spdlog::error("run stopped: {}", sum.stop_reason);
   spdlog::info(FormatSummary(sum));
-  if (sum.failed + sum.malformed)
-    spdlog::info("failed URLs are listed in {}; re-run to retry them",
-                 f.failed);
+  LogFailureAdvice(sum, view.failures().by_reason(), f.failed,
+                   StatePath(s, "retry_urls.txt"), args);
   if (sum.interrupted)
     spdlog::info("state saved; run the same command to resume");
   if (Status st = WriteReport(f.report, sum, s); !st.ok())

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "credentials.h"
 #include "log.h"
+#include "status_file.h"
 #include "validate_report.h"
 #include "validate_s3.h"
 
@@ -31,6 +32,7 @@ struct Run {
   KeyMappingOptions mapping;
   ValidateReport report;
   int threads = 8;
+  std::unique_ptr<SimpleStatusFile> status;  // STATE_DIR/status.json
 };
 
 // Endpoint and credentials; an exit code on failure, else -1.
@@ -75,6 +77,7 @@ Status ListBucket(Run* run, ListingIndex* index) {
   o.sink = [&](const std::vector<ListedEntry>& page) {
     for (const ListedEntry& e : page) index->Add(e.key, e.size, e.etag);
     listed += page.size();
+    run->status->Progress(listed, 0);
     if (SecondsSince(last_report) >= 2) {
       last_report = Clock::now();
       spdlog::info("listing: {} objects so far, {:.0f} objects/s", listed,
@@ -176,10 +179,12 @@ int Finish(Run* run) {
   std::ofstream out(path, std::ios::trunc);
   out << ValidateReportJson(r).dump(2) << "\n";
   if (!out) spdlog::error("{}: could not write the report", path);
-  std::fputs(ValidateSummary(r).c_str(), stdout);
-  std::fflush(stdout);
+  PrintLines(ValidateSummary(r));
   spdlog::info("report written to {}", path);
   FlushLogs();
+  run->status->End(ValidateExitCode(r), CompleteAndIntact(r)
+                                            ? "complete and intact"
+                                            : "NOT complete/intact");
   return ValidateExitCode(r);
 }
 
@@ -201,6 +206,8 @@ int RunValidate(const std::vector<std::string>& args) {
     return kExitConfig;
   }
   if (int code = Connect(&run); code >= 0) return code;
+  run.status = std::make_unique<SimpleStatusFile>(StatePath(s, "status.json"),
+                                                  "validate");
   ListingIndex index(run.report.prefix, run.report.etag_check);
   Status st = ListBucket(&run, &index);
   if (st.ok()) {
@@ -213,6 +220,8 @@ int RunValidate(const std::vector<std::string>& args) {
     bool config = st.code() == Status::Code::kAuth ||
                   st.code() == Status::Code::kInvalidArgument ||
                   st.code() == Status::Code::kNotFound;
+    run.status->End(config ? kExitConfig : kExitFailures,
+                    "stopped: " + st.ToString());
     return config ? kExitConfig : kExitFailures;
   }
   return Finish(&run);

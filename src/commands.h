@@ -20,6 +20,7 @@ int RunDetectRegion(
     const std::vector<std::string>& args);              // cmd_detect_region.cc
 int RunMigrate(const std::vector<std::string>& args);   // cmd_migrate.cc
 int RunValidate(const std::vector<std::string>& args);  // cmd_validate.cc
+int RunStatusCommand(const std::vector<std::string>& args);  // cmd_status.cc
 
 }  // namespace cfm
 

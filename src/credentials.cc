@@ -166,8 +166,10 @@ Status CredentialsProvider::RefreshLocked() {
     if (!fetched.ok() && cached_ && now < cached_->expiration) kept = cached_;
   }
   if (fetched.ok()) {
-    spdlog::info("AWS credentials: {}, expire {}", MaskedForLog(*fetched),
-                 ExpiryText(fetched->expiration));
+    spdlog::info("AWS credentials: {}, {}", MaskedForLog(*fetched),
+                 fetched->expiration
+                     ? "valid until " + ExpiryText(fetched->expiration)
+                     : std::string("with no expiry"));
   } else if (kept) {
     spdlog::warn("{}; keeping {} until {}", fetched.status().message(),
                  MaskedForLog(*kept), ExpiryText(kept->expiration));

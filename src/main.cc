@@ -24,6 +24,7 @@ const Entry kRunners[] = {
     {"detect-region", cfm::RunDetectRegion},
     {"migrate", cfm::RunMigrate},
     {"validate", cfm::RunValidate},
+    {"status", cfm::RunStatusCommand},
     // Hidden: shows which credentials the chain finds (masked).
     {"debug-credentials", cfm::RunCredentialsDiagnostic},
 };

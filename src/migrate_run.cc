@@ -1,6 +1,7 @@
 #include "migrate_run.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,12 +10,11 @@
 #include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <vector>
 
-#include "http.h"
+#include "failure_tally.h"
 #include "progress.h"
-#include "url_list.h"
+#include "status_file.h"
 
 namespace cfm {
 
@@ -33,96 +33,6 @@ Result<std::string> RotateFailedList(const std::string& failed_path,
     return Status::IOError("cannot move " + failed_path + " to " + prev + ": " +
                            std::strerror(errno));
   return same ? prev : list_path;
-}
-
-namespace {
-
-// Picks `n` URLs uniformly at random in one pass (reservoir sampling).
-std::vector<std::string> SampleUrls(const std::string& list_path, size_t n,
-                                    const KeyMappingOptions& mapping) {
-  std::vector<std::string> picked;
-  auto reader = UrlListReader::Open(list_path);
-  if (!reader.ok() || n == 0) return picked;
-  std::mt19937_64 rng(std::random_device{}());
-  std::string url;
-  size_t line = 0, seen = 0;
-  while ((*reader)->Next(&url, &line)) {
-    if (!MapUrlToKey(url, mapping).ok()) continue;
-    ++seen;
-    if (picked.size() < n) {
-      picked.push_back(url);
-    } else {
-      size_t j = std::uniform_int_distribution<size_t>(0, seen - 1)(rng);
-      if (j < n) picked[j] = url;
-    }
-  }
-  return picked;
-}
-
-void PrintSampleKeys(const std::string& list_path,
-                     const KeyMappingOptions& mapping) {
-  auto reader = UrlListReader::Open(list_path);
-  if (!reader.ok()) return;
-  std::string url;
-  size_t line = 0;
-  int shown = 0;
-  std::printf("sample keys:\n");
-  while (shown < 5 && (*reader)->Next(&url, &line)) {
-    Result<std::string> key = MapUrlToKey(url, mapping);
-    if (!key.ok()) continue;
-    std::printf("  %s\n    -> %s\n", url.c_str(), key->c_str());
-    ++shown;
-  }
-}
-
-}  // namespace
-
-int DryRun(const std::string& list_path, const KeyMappingOptions& mapping,
-           const CollisionReport& scan, uint64_t already_done, int sample) {
-  uint64_t todo =
-      scan.unique_urls > already_done ? scan.unique_urls - already_done : 0;
-  std::printf("dry run: %s\n", list_path.c_str());
-  std::printf("  lines with a URL:   %zu\n", scan.urls);
-  std::printf("  unique URLs:        %zu\n", scan.unique_urls);
-  std::printf("  duplicates:         %zu\n",
-              scan.urls - scan.unique_urls - scan.malformed);
-  std::printf("  malformed:          %zu\n", scan.malformed);
-  std::printf("  already completed:  %llu\n",
-              static_cast<unsigned long long>(already_done));
-  std::printf("  to copy:            %llu\n",
-              static_cast<unsigned long long>(todo));
-  std::printf("  key collisions:     0\n");
-  PrintSampleKeys(list_path, mapping);
-  if (sample <= 0) return 0;
-  auto http = NewCurlHttpClient();
-  uint64_t bytes = 0, ok = 0;
-  for (const std::string& url : SampleUrls(list_path, sample, mapping)) {
-    HttpRequest req;
-    req.method = "HEAD";
-    req.url = url;
-    req.timeout_ms = 10000;
-    Result<HttpResponse> r = http->Send(req);
-    if (!r.ok() || r->status != 200) {
-      std::printf("  HEAD %s: %s\n", url.c_str(),
-                  r.ok() ? ("http " + std::to_string(r->status)).c_str()
-                         : r.status().ToString().c_str());
-      continue;
-    }
-    bytes += std::strtoull(r->Header("content-length").c_str(), nullptr, 10);
-    ++ok;
-  }
-  if (ok == 0) {
-    std::printf("sample: no source URL answered 200\n");
-    return 1;
-  }
-  double mean = static_cast<double>(bytes) / ok;
-  double total = mean * todo;
-  std::printf("sample of %llu: mean %.0f KB; estimated %.2f GB to copy\n",
-              static_cast<unsigned long long>(ok), mean / 1e3, total / 1e9);
-  for (double gbps : {1.0, 2.5, 5.0})
-    std::printf("  at %.1f Gbit/s: %s\n", gbps,
-                FormatDuration(total * 8 / (gbps * 1e9)).c_str());
-  return 0;
 }
 
 Status WriteReport(const std::string& path, const RunSummary& s,
@@ -149,18 +59,69 @@ Status WriteReport(const std::string& path, const RunSummary& s,
                           settings.Get("DESTINATION_PREFIX")},
       {"source_urls_file", settings.Get("SOURCE_URLS_FILE")},
   };
+  j["started_at"] = s.started_at;
   std::string text = j.dump(2) + "\n";
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot write " + tmp);
-  bool ok = ::write(fd, text.data(), text.size()) ==
-                static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
-    return Status::IOError("cannot write " + path + ": " +
-                           std::strerror(errno));
-  return Status::OK();
+  Result<std::string> kept =
+      HistoryReportPath(settings.Get("STATE_DIR"), s.started_at, "migrate");
+  Status st = kept.ok() ? WriteFileAtomically(*kept, text) : kept.status();
+  if (!st.ok()) return st;
+  return WriteFileAtomically(path, text);
+}
+
+std::string Outcome(const RunSummary& s) {
+  if (s.interrupted) return "interrupted";
+  if (!s.stop_reason.empty()) return "stopped: " + s.stop_reason;
+  if (s.failed + s.malformed)
+    return "finished with " + Plural(s.failed + s.malformed, "failure");
+  return "complete";
+}
+
+namespace {
+
+std::string ShellQuote(const std::string& word) {
+  if (!word.empty() &&
+      word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW"
+                             "XYZ0123456789-_./=:,@%+") == std::string::npos)
+    return word;
+  std::string out = "'";
+  for (char c : word)
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
+std::string RetryCommand(const std::vector<std::string>& args,
+                         const std::string& list_path) {
+  std::string cmd = "cfmigrate migrate";
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--source-urls-file") {
+      ++i;
+      continue;
+    }
+    if (args[i].rfind("--source-urls-file=", 0) == 0) continue;
+    cmd += " " + ShellQuote(args[i]);
+  }
+  return cmd + " --source-urls-file " + ShellQuote(list_path);
+}
+
+void LogFailureAdvice(const RunSummary& sum,
+                      const std::map<std::string, ReasonCount>& by_reason,
+                      const std::string& failed_path,
+                      const std::string& retry_path,
+                      const std::vector<std::string>& args) {
+  if (sum.failed + sum.malformed == 0) return;
+  for (const std::string& line : FormatFailureGroups(by_reason))
+    spdlog::info("{}", line);
+  spdlog::info("every failed URL and its reason: {}", failed_path);
+  if (sum.interrupted || !sum.stop_reason.empty()) return;
+  Result<uint64_t> n = WriteRetryableList(failed_path, retry_path);
+  if (!n.ok()) {
+    spdlog::error("{}", n.status().ToString());
+  } else if (*n > 0) {
+    spdlog::info("to retry the {}:", Plural(*n, "retryable URL"));
+    spdlog::info("  {}", RetryCommand(args, retry_path));
+  }
 }
 
 std::string FormatSummary(const RunSummary& s) {
@@ -170,13 +131,13 @@ std::string FormatSummary(const RunSummary& s) {
   double mbps = s.elapsed_seconds > 0 ? s.bytes / s.elapsed_seconds / 1e6 : 0;
   std::snprintf(
       buf, sizeof(buf),
-      "summary: %llu copied (%.1f MB), %llu failed, %llu malformed, %llu "
-      "already done, of %llu unique URLs, in %s (%.1f files/s, %.1f MB/s)",
+      "summary: %llu copied (%.1f MB), %llu failed, %llu already done (in "
+      "completed.txt), of %s; %s; in %s (%.1f files/s, %.1f MB/s)",
       static_cast<unsigned long long>(s.succeeded), s.bytes / 1e6,
       static_cast<unsigned long long>(s.failed),
-      static_cast<unsigned long long>(s.malformed),
       static_cast<unsigned long long>(s.skipped),
-      static_cast<unsigned long long>(s.unique),
+      Plural(s.unique, "unique URL").c_str(),
+      Plural(s.malformed, "malformed line").c_str(),
       FormatDuration(s.elapsed_seconds).c_str(), fps, mbps);
   return buf;
 }

@@ -5,11 +5,14 @@
 #define CFMIGRATE_MIGRATE_RUN_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "key_mapper.h"
 #include "settings.h"
 #include "status.h"
+#include "status_file.h"
 
 namespace cfm {
 
@@ -18,12 +21,6 @@ namespace cfm {
 // is that very file, returns the new path of the input; else `list_path`.
 Result<std::string> RotateFailedList(const std::string& failed_path,
                                      const std::string& list_path);
-
-// --dry-run: prints counts and sample keys; with `sample` > 0 also HEADs
-// that many random source URLs to estimate total bytes and time. Contacts
-// nothing but the source. Returns the exit code.
-int DryRun(const std::string& list_path, const KeyMappingOptions& mapping,
-           const CollisionReport& scan, uint64_t already_done, int sample);
 
 struct RunSummary {
   uint64_t lines = 0;
@@ -37,11 +34,34 @@ struct RunSummary {
   bool interrupted = false;
   std::string stop_reason;
   int exit_code = 0;
+  int64_t started_at = 0;  // Unix seconds
 };
 
-// Writes migration_report.json atomically (temp file, fsync, rename).
+// Writes the run's report to STATE_DIR/reports/<start>-migrate.json (kept
+// for good) and to `path` (migration_report.json, the latest migrate's),
+// each atomically (temp file, fsync, rename). kIOError naming the file.
 Status WriteReport(const std::string& path, const RunSummary& summary,
                    const Settings& settings);
+
+// How the run ended, in a few words for status.json: "complete",
+// "finished with 3 failures", "interrupted", "stopped: <reason>".
+std::string Outcome(const RunSummary& summary);
+
+// `cfmigrate migrate` with `args` (the run's own arguments) but reading
+// `list_path`: any --source-urls-file is replaced; words are shell-quoted
+// when they need it.
+std::string RetryCommand(const std::vector<std::string>& args,
+                         const std::string& list_path);
+
+// Logs what went wrong and what to do: failures grouped by reason (gone at
+// the source, not a usable URL, retryable) with a count and an example
+// each; when some are retryable and the run went through its whole list,
+// writes them to `retry_path` and logs the command that retries them.
+void LogFailureAdvice(const RunSummary& summary,
+                      const std::map<std::string, ReasonCount>& by_reason,
+                      const std::string& failed_path,
+                      const std::string& retry_path,
+                      const std::vector<std::string>& args);
 
 // The closing lines printed to the console.
 std::string FormatSummary(const RunSummary& summary);

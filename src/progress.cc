@@ -48,47 +48,80 @@ double ProgressMeter::RecentBytesPerSec(int64_t now_ms, uint64_t bytes) const {
          (now_ms - points_.front().ms);
 }
 
-std::string ProgressMeter::Line(int64_t now_ms, const ProgressCounts& c) const {
+ProgressFigures ProgressMeter::Figures(int64_t now_ms,
+                                       const ProgressCounts& c) const {
+  ProgressFigures f;
   double elapsed = (now_ms - start_ms_) / 1000.0;
   uint64_t finished = c.succeeded + c.failed;
-  uint64_t done = c.skipped + finished;
-  double pct = c.total ? 100.0 * done / c.total : 100.0;
-  double fps = elapsed > 0 ? finished / elapsed : 0;
-  double mbps = elapsed > 0 ? c.bytes / elapsed / 1e6 : 0;
-  double recent_fps = RecentFilesPerSec(now_ms, finished);
-  double recent_mbps = RecentBytesPerSec(now_ms, c.bytes) / 1e6;
-  double rate = recent_fps > 0 ? recent_fps : fps;
-  uint64_t left = c.total > done ? c.total - done : 0;
-  double eta = rate > 0 ? left / rate : (left ? -1 : 0);
+  f.done = c.skipped + finished;
+  f.percent = c.total ? 100.0 * f.done / c.total : 100.0;
+  f.fps = elapsed > 0 ? finished / elapsed : 0;
+  f.bytes_per_s = elapsed > 0 ? c.bytes / elapsed : 0;
+  f.recent_fps = RecentFilesPerSec(now_ms, finished);
+  f.recent_bytes_per_s = RecentBytesPerSec(now_ms, c.bytes);
+  double rate = f.recent_fps > 0 ? f.recent_fps : f.fps;
+  uint64_t left = c.total > f.done ? c.total - f.done : 0;
+  f.eta_seconds = rate > 0 ? left / rate : (left ? -1 : 0);
+  return f;
+}
+
+std::string ProgressMeter::Line(int64_t now_ms, const ProgressCounts& c) const {
+  ProgressFigures f = Figures(now_ms, c);
+  uint64_t finished = c.succeeded + c.failed;
   double error_rate = finished ? 100.0 * c.failed / finished : 0;
   return Format(
       "progress %llu/%llu (%.1f%%) | %.1f files/s (recent %.1f) | %.1f MB/s "
       "(recent %.1f) | ETA %s | ok %llu, failed %llu, retrying %llu | "
       "errors %.2f%%",
-      static_cast<unsigned long long>(done),
-      static_cast<unsigned long long>(c.total), pct, fps, recent_fps, mbps,
-      recent_mbps, FormatDuration(eta).c_str(),
+      static_cast<unsigned long long>(f.done),
+      static_cast<unsigned long long>(c.total), f.percent, f.fps, f.recent_fps,
+      f.bytes_per_s / 1e6, f.recent_bytes_per_s / 1e6,
+      FormatDuration(f.eta_seconds).c_str(),
       static_cast<unsigned long long>(c.succeeded),
       static_cast<unsigned long long>(c.failed),
       static_cast<unsigned long long>(c.retrying), error_rate);
 }
 
-std::string ProgressMeter::StatusBar(int64_t now_ms,
-                                     const ProgressCounts& c) const {
-  uint64_t finished = c.succeeded + c.failed;
-  uint64_t done = c.skipped + finished;
-  double pct = c.total ? 100.0 * done / c.total : 100.0;
-  double recent_fps = RecentFilesPerSec(now_ms, finished);
-  double recent_mbps = RecentBytesPerSec(now_ms, c.bytes) / 1e6;
-  uint64_t left = c.total > done ? c.total - done : 0;
-  double eta = recent_fps > 0 ? left / recent_fps : (left ? -1 : 0);
-  return Format(
-      "%llu/%llu %.1f%% | %.0f files/s %.1f MB/s | ETA %s | "
-      "failed %llu retrying %llu",
-      static_cast<unsigned long long>(done),
-      static_cast<unsigned long long>(c.total), pct, recent_fps, recent_mbps,
-      FormatDuration(eta).c_str(), static_cast<unsigned long long>(c.failed),
-      static_cast<unsigned long long>(c.retrying));
+std::string ProgressMeter::StatusBar(int64_t now_ms, const ProgressCounts& c,
+                                     LimitFigures limit, size_t width) const {
+  ProgressFigures f = Figures(now_ms, c);
+  auto ull = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+  enum { kDone, kNow, kAvg, kEta, kFailed, kRetrying, kLimit };
+  std::vector<std::string> fields = {
+      Format("%llu/%llu %.1f%%", ull(f.done), ull(c.total), f.percent),
+      Format("now %.0f files/s %.1f MB/s", f.recent_fps,
+             f.recent_bytes_per_s / 1e6),
+      Format("avg %.0f files/s %.1f MB/s", f.fps, f.bytes_per_s / 1e6),
+      "ETA " + FormatDuration(f.eta_seconds),
+      c.failed ? Format("failed %llu", ull(c.failed)) : "",
+      c.retrying ? Format("retrying %llu", ull(c.retrying)) : "",
+      limit.limit < limit.max ? Format("limit %d/%d", limit.limit, limit.max)
+                              : "",
+  };
+  return FitFields(fields, {kAvg, kRetrying, kNow, kLimit, kFailed, kEta},
+                   width);
+}
+
+std::string FitFields(const std::vector<std::string>& fields,
+                      const std::vector<size_t>& drop_order, size_t width) {
+  std::vector<bool> keep(fields.size(), true);
+  auto join = [&] {
+    std::string out;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (!keep[i] || fields[i].empty()) continue;
+      if (!out.empty()) out += " | ";
+      out += fields[i];
+    }
+    return out;
+  };
+  std::string line = join();
+  if (width == 0) return line;
+  for (size_t i = 0; i < drop_order.size() && line.size() >= width; ++i) {
+    keep[drop_order[i]] = false;
+    line = join();
+  }
+  if (width > 0 && line.size() >= width) line.resize(width - 1);
+  return line;
 }
 
 }  // namespace cfm

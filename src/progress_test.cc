@@ -44,16 +44,57 @@ TEST(ProgressTest, RecentRateUsesWindow) {
   EXPECT_NE(line.find("30.0 files/s"), std::string::npos) << line;
 }
 
-TEST(ProgressTest, StatusBar) {
+TEST(ProgressTest, StatusBarLabelsNowAndAvg) {
   ProgressMeter m(0);
   ProgressCounts c;
   c.total = 200;
   m.Sample(0, c);
   c.succeeded = 100;
   c.bytes = 5000000;
-  EXPECT_EQ(m.StatusBar(2000, c),
-            "100/200 50.0% | 50 files/s 2.5 MB/s | ETA 2s | failed 0 "
-            "retrying 0");
+  EXPECT_EQ(m.StatusBar(2000, c, {150, 150}, 160),
+            "100/200 50.0% | now 50 files/s 2.5 MB/s | "
+            "avg 50 files/s 2.5 MB/s | ETA 2s");
+}
+
+// A run 30% through, throttled, with failures and retries: every field.
+ProgressCounts Busy(ProgressMeter* m) {
+  ProgressCounts c;
+  c.total = 4000000;
+  m->Sample(0, c);
+  c.succeeded = 1202222;
+  c.failed = 1234;
+  c.retrying = 12;
+  c.bytes = 440000000000;
+  m->Sample(3000000, c);
+  return c;
+}
+
+TEST(ProgressTest, StatusBarShowsLimitWhenThrottled) {
+  ProgressMeter m(0, 3000000);
+  ProgressCounts c = Busy(&m);
+  EXPECT_EQ(m.StatusBar(3000000, c, {40, 150}, 160),
+            "1203456/4000000 30.1% | now 401 files/s 146.7 MB/s | "
+            "avg 401 files/s 146.7 MB/s | ETA 1h56m | failed 1234 | "
+            "retrying 12 | limit 40/150");
+}
+
+TEST(ProgressTest, StatusBarDropsFieldsInOrderToFit) {
+  ProgressMeter m(0, 3000000);
+  ProgressCounts c = Busy(&m);
+  std::string at80 = m.StatusBar(3000000, c, {40, 150}, 80);
+  EXPECT_EQ(at80,
+            "1203456/4000000 30.1% | ETA 1h56m | failed 1234 | limit 40/150");
+  EXPECT_EQ(m.StatusBar(3000000, c, {40, 150}, 60),
+            "1203456/4000000 30.1% | ETA 1h56m | failed 1234");
+  EXPECT_EQ(m.StatusBar(3000000, c, {40, 150}, 30), "1203456/4000000 30.1%");
+  EXPECT_EQ(m.StatusBar(3000000, c, {40, 150}, 12), "1203456/400");
+  for (size_t w : {20, 40, 60, 79, 100, 120})
+    EXPECT_LT(m.StatusBar(3000000, c, {40, 150}, w).size(), w) << w;
+}
+
+TEST(ProgressTest, FitFieldsSkipsEmptyAndZeroWidthMeansNoLimit) {
+  EXPECT_EQ(FitFields({"a", "", "b"}, {0}, 0), "a | b");
+  EXPECT_EQ(FitFields({"aaaa", "bbbb", "cc"}, {1, 0}, 10), "aaaa | cc");
 }
 
 }  // namespace

@@ -1,4 +1,6 @@
 // LoadSettings: flag > environment > env file > default.
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -17,6 +19,7 @@ struct Parsed {
   std::map<std::string, Given> file;
   std::string env_file;
   bool env_file_named = false;
+  bool env_file_read = false;
   std::vector<std::string> problems;
 };
 
@@ -30,6 +33,42 @@ const SettingSpec* FindByName(std::string_view name) {
   for (const SettingSpec& s : AllSettings())
     if (name == s.name) return &s;
   return nullptr;
+}
+
+// Edit distance (insertions, deletions, substitutions), ignoring case.
+size_t Distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      bool same = std::toupper(static_cast<unsigned char>(a[i - 1])) ==
+                  std::toupper(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// "; did you mean DESTINATION_BUCKET?" for the setting of `command` whose
+// name (or flag, with `as_flag`) is nearest to `given`, when it is near
+// enough to be a typo; else "".
+std::string DidYouMean(std::string_view given, unsigned command, bool as_flag) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, given.size() / 5) + 1;
+  for (const SettingSpec& s : AllSettings()) {
+    if (!(s.commands & command)) continue;
+    std::string name = as_flag ? FlagName(s.name) : std::string(s.name);
+    size_t d = Distance(given, name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = name;
+    }
+  }
+  return best.empty() ? "" : "; did you mean " + best + "?";
 }
 
 bool IsAwsConvention(std::string_view name) {
@@ -86,7 +125,8 @@ void ParseArgs(const SettingsInput& in, Parsed* p) {
       p->env_file = value;
       p->env_file_named = true;
     } else if (!spec) {
-      p->problems.push_back("unknown option " + flag);
+      p->problems.push_back("unknown option " + flag +
+                            DidYouMean(flag, in.command, true));
     } else if (!(spec->commands & in.command)) {
       p->problems.push_back(flag + " does not apply to this command");
     } else {
@@ -130,7 +170,8 @@ void ParseEnvFile(const SettingsInput& in, const std::string& text, Parsed* p) {
       if (in.export_env && !(in.getenv && in.getenv(name.c_str())))
         in.export_env(name, value);
     } else if (!spec) {
-      p->problems.push_back(where + ": unknown setting " + name);
+      p->problems.push_back(where + ": unknown setting " + name +
+                            DidYouMean(name, in.command, false));
     } else if (spec->flag_only) {
       p->problems.push_back(where + ": " + name +
                             " can only be given on the command line as " +
@@ -139,6 +180,27 @@ void ParseEnvFile(const SettingsInput& in, const std::string& text, Parsed* p) {
       p->file[name] = Given{value, where};
     }
   }
+}
+
+// "DESTINATION_BUCKET is required: ..." naming the env file looked for
+// and whether it was there.
+std::string MissingRequired(const SettingSpec& spec, const Parsed& p) {
+  std::string where;
+  if (p.env_file.empty()) {
+    where = "the environment or ";
+  } else if (p.env_file_read) {
+    where = "the env file " + p.env_file + " (read; it has no " + spec.name +
+            "), the environment, or ";
+  } else {
+    where = "an env file (" + p.env_file +
+            (p.env_file_named ? " could not be read"
+                              : " was looked for in the current directory "
+                                "and is not there; --env-file FILE names "
+                                "another") +
+            "), the environment, or ";
+  }
+  return std::string(spec.name) + " is required: set it in " + where +
+         FlagName(spec.name);
 }
 
 bool IsSecret(std::string_view name) { return name == "API_AUTH_TOKEN"; }
@@ -152,6 +214,7 @@ Result<Settings> LoadSettings(const SettingsInput& input) {
   if (!p.env_file.empty()) {
     Result<std::string> text = input.read_file(p.env_file);
     if (text.ok()) {
+      p.env_file_read = true;
       ParseEnvFile(input, *text, &p);
     } else if (p.env_file_named ||
                text.status().code() != Status::Code::kNotFound) {
@@ -177,11 +240,7 @@ Result<Settings> LoadSettings(const SettingsInput& input) {
       p.problems.push_back(std::string(spec.name) + "='" + shown + "' (" +
                            given.source + "): " + problem);
     } else if (spec.required && given.value.empty()) {
-      p.problems.push_back(std::string(spec.name) + " is required: set it in " +
-                           (input.default_env_file.empty()
-                                ? std::string("the env file")
-                                : input.default_env_file) +
-                           ", the environment, or " + FlagName(spec.name));
+      p.problems.push_back(MissingRequired(spec, p));
     }
     settings.Set(spec.name, CanonicalValue(spec, std::move(given.value)),
                  std::move(given.source));

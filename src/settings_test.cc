@@ -127,6 +127,47 @@ TEST(SettingsTest, MissingRequiredAndMissingNamedFile) {
   EXPECT_NE(m.find("DESTINATION_BUCKET is required"), std::string::npos) << m;
 }
 
+TEST(SettingsTest, TyposGetASuggestion) {
+  Fixture f;
+  f.files["migration.env"] = "DESTINATON_BUCKET=b-1\nLOGLEVEL=debug\n";
+  auto s = f.Load(kMigrate, {"--concurency", "4", "--zzz", "1"});
+  ASSERT_FALSE(s.ok());
+  const std::string& m = s.status().message();
+  EXPECT_NE(m.find("migration.env:1: unknown setting DESTINATON_BUCKET; did "
+                   "you mean DESTINATION_BUCKET?"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("unknown setting LOGLEVEL; did you mean LOG_LEVEL?"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("unknown option --concurency; did you mean --concurrency?"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("unknown option --zzz\n"), std::string::npos) << m;
+}
+
+TEST(SettingsTest, MissingRequiredNamesTheEnvFileLookedFor) {
+  Fixture f;
+  auto s = f.Load(kMigrate, {});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find(
+                "DESTINATION_BUCKET is required: set it in an env file "
+                "(migration.env was looked for in the current directory and "
+                "is not there; --env-file FILE names another), the "
+                "environment, or --destination-bucket"),
+            std::string::npos)
+      << s.status().message();
+  f.files["migration.env"] = "CONCURRENCY=5\n";
+  s = f.Load(kMigrate, {});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find(
+                "DESTINATION_BUCKET is required: set it in the env file "
+                "migration.env (read; it has no DESTINATION_BUCKET), the "
+                "environment, or --destination-bucket"),
+            std::string::npos)
+      << s.status().message();
+}
+
 TEST(SettingsTest, UnknownFlagsAndFlagsOfOtherCommands) {
   Fixture f;
   auto s = f.Load(kMigrate, {"--destination-bucket", "abc", "--bogus", "1",

@@ -1,0 +1,208 @@
+#include "dry_run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <map>
+#include <random>
+
+#include "failure_tally.h"
+#include "http.h"
+#include "log.h"
+#include "progress.h"
+#include "url_list.h"
+
+namespace cfm {
+namespace {
+
+std::string Format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string Format(const char* fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  return buf;
+}
+
+std::string Row(const char* label, uint64_t value) {
+  return Format("  %-20s%llu", label, static_cast<unsigned long long>(value));
+}
+
+// Reads the list once: the malformed lines, the first 5 keys and `n` URLs
+// picked uniformly at random (reservoir sampling).
+struct ListPass {
+  std::vector<MalformedLine> malformed;
+  std::vector<std::pair<std::string, std::string>> keys;  // url, key
+  std::vector<std::string> picked;
+};
+
+ListPass ReadList(const DryRunOptions& o) {
+  ListPass pass;
+  auto reader = UrlListReader::Open(o.list_path);
+  if (!reader.ok()) return pass;
+  std::mt19937_64 rng(std::random_device{}());
+  const size_t n = static_cast<size_t>(std::max(o.sample, 0));
+  std::string url;
+  size_t line = 0, seen = 0;
+  while ((*reader)->Next(&url, &line)) {
+    Result<std::string> key = MapUrlToKey(url, o.mapping);
+    if (!key.ok()) {
+      std::string why = key.status().message();
+      if (why.rfind("malformed url: ", 0) == 0) why.erase(0, 15);
+      pass.malformed.push_back({line, url, why});
+      continue;
+    }
+    if (pass.keys.size() < 5 &&
+        std::none_of(pass.keys.begin(), pass.keys.end(),
+                     [&](const auto& k) { return k.first == url; }))
+      pass.keys.emplace_back(url, *key);
+    if (++seen <= n) {
+      pass.picked.push_back(url);
+    } else if (n > 0) {
+      size_t j = std::uniform_int_distribution<size_t>(0, seen - 1)(rng);
+      if (j < n) pass.picked[j] = url;
+    }
+  }
+  return pass;
+}
+
+void PrintTable(const DryRunOptions& o, const CollisionReport& scan) {
+  uint64_t todo =
+      scan.unique_urls > o.already_done ? scan.unique_urls - o.already_done : 0;
+  PrintLine("dry run: " + o.list_path);
+  PrintLine(Row("lines with a URL:", scan.urls));
+  PrintLine(Row("unique URLs:", scan.unique_urls));
+  PrintLine(Row("duplicates:", scan.urls - scan.unique_urls - scan.malformed));
+  PrintLine(Row("malformed:", scan.malformed));
+  PrintLine(Row("already completed:", o.already_done));
+  PrintLine(Row("to copy:", todo));
+  PrintLine(Row("key collisions:", scan.collisions));
+}
+
+void PrintCollisions(const CollisionReport& scan) {
+  PrintLine(
+      Format("%s would be written by more than one URL (%s); nothing "
+             "would be uploaded. Examples:",
+             Plural(scan.collisions, "key").c_str(),
+             Plural(scan.colliding_urls, "URL").c_str()));
+  for (const KeyCollision& c : scan.examples)
+    PrintLine("  " + c.key + " <- " + c.first_url + " and " + c.second_url);
+  PrintLine(
+      "Set PRESERVE_PATH_STRUCTURE=true (--preserve-path-structure) to keep "
+      "each URL's path in its key.");
+}
+
+// HEADs every picked URL; prints each failure. Returns the exit code.
+int Sample(const DryRunOptions& o, const std::vector<std::string>& picked,
+           uint64_t todo) {
+  auto http = NewCurlHttpClient();
+  uint64_t bytes = 0, ok = 0, answered = 0;
+  double latency = 0;
+  std::vector<std::string> failures;
+  for (const std::string& url : picked) {
+    HttpRequest req;
+    req.method = "HEAD";
+    req.url = url;
+    req.timeout_ms = 10000;
+    auto t0 = std::chrono::steady_clock::now();
+    Result<HttpResponse> r = http->Send(req);
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
+    if (r.ok()) {
+      ++answered;
+      latency += took.count();
+    }
+    if (!r.ok() || r->status != 200) {
+      failures.push_back("  HEAD " + url + ": " +
+                         (r.ok() ? "http " + std::to_string(r->status)
+                                 : r.status().ToString()));
+      continue;
+    }
+    bytes += std::strtoull(r->Header("content-length").c_str(), nullptr, 10);
+    ++ok;
+  }
+  PrintLine(Format("sample of %s: %llu answered 200, %llu failed%s",
+                   Plural(picked.size(), "source URL").c_str(),
+                   static_cast<unsigned long long>(ok),
+                   static_cast<unsigned long long>(failures.size()),
+                   failures.empty() ? "" : ":"));
+  for (const std::string& line : failures) PrintLine(line);
+  if (ok == 0) {
+    PrintLine("no sampled source URL answered 200: no estimate");
+    return 1;
+  }
+  for (const std::string& line :
+       FormatEstimate(static_cast<double>(bytes) / ok, latency / answered, todo,
+                      o.concurrency))
+    PrintLine(line);
+  return 0;
+}
+
+}  // namespace
+
+std::vector<std::string> FormatMalformed(
+    const std::vector<MalformedLine>& lines, size_t examples) {
+  std::map<std::string, std::vector<const MalformedLine*>> by_reason;
+  for (const MalformedLine& m : lines) by_reason[m.reason].push_back(&m);
+  std::vector<std::string> out;
+  if (lines.empty()) return out;
+  out.push_back("malformed lines by reason (a run records them as failed):");
+  for (const auto& [reason, ms] : by_reason) {
+    out.push_back("  " + Plural(ms.size(), "line") + ": " + reason);
+    for (size_t i = 0; i < ms.size() && i < examples; ++i)
+      out.push_back("    line " + std::to_string(ms[i]->line) + ": " +
+                    ms[i]->url);
+  }
+  return out;
+}
+
+std::vector<std::string> FormatEstimate(double mean_bytes,
+                                        double mean_latency_s, uint64_t todo,
+                                        int concurrency) {
+  double total = mean_bytes * todo;
+  double latency_s = todo * mean_latency_s / std::max(concurrency, 1);
+  std::vector<std::string> out;
+  out.push_back(Format("mean size %.0f KB: estimated %.2f GB to copy (%s)",
+                       mean_bytes / 1e3, total / 1e9,
+                       Plural(todo, "object").c_str()));
+  out.push_back(Format(
+      "mean HEAD latency %.0f ms: with %d in flight at most %.0f files/s, %s",
+      mean_latency_s * 1e3, concurrency,
+      mean_latency_s > 0 ? concurrency / mean_latency_s : 0.0,
+      FormatDuration(latency_s).c_str()));
+  for (double gbps : {1.0, 2.5, 5.0}) {
+    double bandwidth_s = total * 8 / (gbps * 1e9);
+    bool latency_bound = latency_s > bandwidth_s;
+    out.push_back(
+        Format("  at %.1f Gbit/s: %s (%s bounds)", gbps,
+               FormatDuration(std::max(latency_s, bandwidth_s)).c_str(),
+               latency_bound ? "latency" : "bandwidth"));
+  }
+  out.push_back(
+      "assumes: each object costs one source round trip (the HEAD latency "
+      "measured here) plus its bytes; S3's own latency and retries are not "
+      "counted; the sample's sizes are typical of the list");
+  return out;
+}
+
+int DryRun(const DryRunOptions& o, const CollisionReport& scan) {
+  PrintTable(o, scan);
+  ListPass pass = ReadList(o);
+  for (const std::string& line : FormatMalformed(pass.malformed))
+    PrintLine(line);
+  if (scan.collisions > 0) PrintCollisions(scan);
+  if (!pass.keys.empty()) PrintLine("sample keys:");
+  for (const auto& [url, key] : pass.keys) {
+    PrintLine("  " + url);
+    PrintLine("    -> " + key);
+  }
+  int code = scan.collisions > 0 ? 2 : scan.malformed > 0 ? 1 : 0;
+  if (o.sample <= 0) return code;
+  uint64_t todo =
+      scan.unique_urls > o.already_done ? scan.unique_urls - o.already_done : 0;
+  int sampled = Sample(o, pass.picked, todo);
+  return code ? code : sampled;
+}
+
+}  // namespace cfm
