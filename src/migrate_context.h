@@ -117,7 +117,7 @@ bool IntegrityWithoutBody(ChecksumMode mode, const std::string& etag);
 
 // Decides what an S3 error means for `job`, in one place for the loops and
 // the large-object pool: sets `*error` to the reason to record ("s3
-// SlowDown", "timeout", ...) and `*retry_after_ms`; lowers the concurrency
+// SlowDown", "s3 timeout", ...) and `*retry_after_ms`; lowers the concurrency
 // limit on throttling; refreshes credentials once on ExpiredToken; asks the
 // sink to stop the run on errors that mean the run is misconfigured.
 Verdict JudgeS3Error(MigrateContext* ctx, const S3Error& err, Job* job,
