@@ -33,10 +33,17 @@ class S3ObjectFetcher : public ObjectFetcher {
   explicit S3ObjectFetcher(const ValidateS3Config& c)
       : config_(c), s3_(NewValidateS3Client(c)), http_(NewCurlHttpClient()) {}
 
-  Result<std::string> SourceEtag(const std::string& url) override {
+  Result<SourceHead> Head(const std::string& url) override {
     Result<HttpResponse> r = Send("HEAD", url);
     if (!r.ok()) return r.status();
-    return r->Header("etag");
+    SourceHead h;
+    h.etag = r->Header("etag");
+    std::string length = r->Header("content-length");
+    if (!length.empty() &&
+        length.find_first_not_of("0123456789") == std::string::npos) {
+      h.length = std::stoll(length);
+    }
+    return h;
   }
 
   Result<ObjectDigest> Source(const std::string& url) override {

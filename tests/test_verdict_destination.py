@@ -4,6 +4,7 @@ everything to the new place and leaves the old one alone; an old-format
 (headerless, bucket-less) completed.txt still resumes. Real servers on
 127.0.0.1: moto behind the SigV4-checking proxy, the fault-injecting origin.
 """
+import json
 import os
 import subprocess
 import unittest
@@ -11,6 +12,11 @@ import unittest
 from migrate_rig import BIN, MigrateTestCase, Run
 
 HEADER = "# cfmigrate completed v2"
+
+
+def _read_json(path):
+    with open(path) as f:
+        return json.load(f)
 
 
 class VerdictCase(MigrateTestCase):
@@ -33,7 +39,10 @@ class VerdictCase(MigrateTestCase):
                 "--download-timeout", "5"] + list(extra)
         p = subprocess.run(argv, env=self.env(), cwd=self.state_dir,
                            capture_output=True, text=True, timeout=120)
-        return Run(p.returncode, p.stdout, p.stderr, self.state_dir)
+        run = Run(p.returncode, p.stdout, p.stderr, self.state_dir)
+        path = os.path.join(self.state_dir, "validation_report.json")
+        run.report_json = lambda: _read_json(path)
+        return run
 
     def state_file(self, name):
         path = os.path.join(self.state_dir, name)
