@@ -18,6 +18,37 @@
 namespace cfm {
 namespace {
 
+// The end of `validate --help`: what the verdict means.
+constexpr char kWhatIsChecked[] = R"(
+What is checked, on every run, whatever earlier runs did:
+  - each URL of SOURCE_URLS_FILE is mapped to its key as migrate maps it,
+    and the key must be listed under DESTINATION_PREFIX in the bucket;
+  - each present object's size must equal a size validate trusts: the size
+    completed.txt recorded for that URL at that key in this bucket, else
+    the source's Content-Length (a HEAD, min(CONCURRENCY, 32) at a time).
+    With neither the object is "unverified", which is not intact;
+  - an object an earlier validate found corrupt stays reported (its record
+    became a "# wrong" marker) until migrate copies it again;
+  - --deep N / --deep-fraction F: GET the sampled objects from both ends
+    and compare size and MD5; --etag-check: HEAD every source URL and
+    compare its plain-MD5 ETag with the ETag S3 lists.
+Not checked without --deep or --etag-check: the bytes themselves. An object
+overwritten with other bytes of the same size passes a plain validate.
+
+Written: missing.txt (missing, wrong or unverified: a re-run can fix them;
+a valid input list), gone.txt (URL TAB http 404/410/403: the source's
+answer to the URL's last migrate attempt, per failed_transfers.txt and
+failed_transfers.prev.txt; a re-run cannot fix them), validation_report.json.
+Records of absent or wrong-sized objects are removed from completed.txt, a
+corrupt object's record becomes a "# wrong" marker; records of other
+buckets and prefixes are left alone.
+
+RESULT: complete and intact                    exit 0: every expected object
+                                               present and verified
+RESULT: complete except N gone at the source   exit 1 (0 with --accept-gone)
+RESULT: NOT complete/intact                    exit 1
+)";
+
 using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point t) {
@@ -262,7 +293,12 @@ int Finish(Run* run) {
 
 int RunValidate(const std::vector<std::string>& args) {
   Run run;
-  if (auto code = PrepareCommand(kValidate, args, &run.settings)) return *code;
+  if (auto code = PrepareCommand(kValidate, args, &run.settings)) {
+    bool help = std::find(args.begin(), args.end(), "--help") != args.end() ||
+                std::find(args.begin(), args.end(), "-h") != args.end();
+    if (help && *code == kExitOk) std::fputs(kWhatIsChecked, stdout);
+    return *code;
+  }
   const Settings& s = run.settings;
   // The lock matters here: validate rewrites completed.txt.
   std::unique_ptr<StateLock> lock;

@@ -135,6 +135,24 @@ class RepairLoopTest(VerdictCase):
         self.validate(code=0, missing=[])
 
 
+class HelpTest(unittest.TestCase):
+
+    def test_help_says_what_is_checked_and_what_is_not(self):
+        import subprocess
+        from migrate_rig import BIN
+        r = subprocess.run([BIN, "validate", "--help"], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for text in ("the size\n    completed.txt recorded for that URL",
+                     "Not checked without --deep or --etag-check: the bytes",
+                     "\"unverified\", which is not intact",
+                     "RESULT: complete and intact",
+                     "RESULT: complete except N gone at the source   exit 1 "
+                     "(0 with --accept-gone)",
+                     "--accept-gone"):
+            self.assertIn(text, r.stdout)
+
+
 class GoneTest(VerdictCase):
 
     def test_gone_urls_leave_the_repair_loop(self):
