@@ -170,9 +170,10 @@ class Checks {
                    done / SecondsSince(started));
     });
     spdlog::info(
-        "checking at the source ({} at a time): the size of every present "
-        "object completed.txt does not vouch for{}",
-        threads, run_->report.etag_check ? ", and every ETag" : "");
+        "checking at the source, {} at a time (HEAD for the size of each "
+        "object no record vouches for{}{})",
+        threads, run_->report.etag_check ? ", HEAD for --etag-check" : "",
+        run_->report.deep_enabled ? ", GETs for --deep" : "");
   }
 
   Run* run_;

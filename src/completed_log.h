@@ -12,7 +12,7 @@
 // followed by a record is written by validate in place of a record whose
 // object it found different from the source. A header naming a version
 // newer than this one makes readers refuse the file. A crash can leave a
-// torn last line (no '\n'); readers skip it and the writer terminates it.
+// torn last line (no '\n'); readers skip it and the writer cuts it off.
 #ifndef CFMIGRATE_COMPLETED_LOG_H_
 #define CFMIGRATE_COMPLETED_LOG_H_
 
@@ -84,10 +84,10 @@ class CompletedLog {
  public:
   // Opens (creating) `path` for appending records for `bucket` (empty:
   // records without a bucket field, for tests of other parts). If the file
-  // ends with a torn line, first writes '\n' so the next record starts
-  // clean. An empty file gets kCompletedHeader with its first record (not
-  // before: a run that completes nothing leaves it empty). Fails with
-  // kIOError naming the path.
+  // ends with a torn line (no '\n'), cuts it off, so the next record
+  // starts clean and a torn one never completes into a record. An empty file
+  // gets kCompletedHeader with its first record (not before: a run that
+  // completes nothing leaves it empty). Fails with kIOError naming the path.
   static Result<std::unique_ptr<CompletedLog>> Open(
       const std::string& path, const std::string& bucket = "");
   ~CompletedLog();
