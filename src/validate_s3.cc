@@ -5,6 +5,7 @@
 
 #include "crypto.h"
 #include "http.h"
+#include "url_escape.h"
 
 namespace cfm {
 namespace {
@@ -64,7 +65,7 @@ class S3ObjectFetcher : public ObjectFetcher {
   Result<HttpResponse> Send(const std::string& method, const std::string& url) {
     HttpRequest req;
     req.method = method;
-    req.url = url;
+    req.url = NormalizeUrl(url);  // as migrate requests it
     req.headers.push_back({"Accept-Encoding", "identity"});
     req.timeout_ms = config_.source_timeout_ms;
     Result<HttpResponse> r = http_->Send(req);
