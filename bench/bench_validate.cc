@@ -92,16 +92,25 @@ int main(int argc, char** argv) {
 
   cfm::ValidationResult result;
   auto t2 = Clock::now();
-  cfm::Status s = cfm::ApplyCompleted(tag + "_completed.txt", &index, &result);
+  cfm::RecordedObjects records(index);
+  cfm::GoneUrls gone;
+  cfm::Status s = cfm::ApplyCompleted(tag + "_completed.txt", "dest", &index,
+                                      &records, &gone, &result);
   double t_completed = Sec(t2);
   auto missing = cfm::ListFileWriter::Open(tag + "_missing.txt");
   auto t3 = Clock::now();
   if (s.ok()) {
     s = cfm::CompareUrls(
-        tag + "_urls.txt", mapping, &index,
-        [&](const std::string& u) { (*missing)->Add(u); }, nullptr, &result);
+        tag + "_urls.txt", mapping, &index, records,
+        [](size_t, const std::string&, bool) {}, &result);
   }
   cfm::CountExtras(index, &result);
+  if (s.ok()) {
+    s = cfm::ReportUrls(
+        tag + "_urls.txt", mapping, &index, gone,
+        [&](const std::string& u) { (*missing)->Add(u); },
+        [](const std::string&, const std::string&) {}, &result);
+  }
   double t_compare = Sec(t3);
   double cpu_compare = CpuSec() - cpu1;
   if (s.ok()) s = (*missing)->Commit();

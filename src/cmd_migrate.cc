@@ -116,6 +116,7 @@ void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
 
 struct Files {
   std::string list, completed, failed, report;
+  std::string bucket;  // records count only for this destination bucket
 };
 
 // Everything before the first transfer; returns an exit code to stop with,
@@ -128,7 +129,8 @@ int Prepare(const KeyMappingOptions& mapping, Files* f, CollisionReport* scan,
   Status loaded;
   std::thread loader([&] {
     loaded = LoadCompleted(f->completed, [&](const CompletedRecord& r) {
-      if (done->Insert(r.url)) ++*already_done;
+      if (RecordCountsFor(r, f->bucket) && done->Insert(RecordId(r.url, r.key)))
+        ++*already_done;
     });
   });
   Result<CollisionReport> scanned = ScanForCollisions(f->list, mapping);
@@ -212,7 +214,7 @@ int RunMigrate(const std::vector<std::string>& args) {
     return code;
   Files f{s.Get("SOURCE_URLS_FILE"), StatePath(s, "completed.txt"),
           StatePath(s, "failed_transfers.txt"),
-          StatePath(s, "migration_report.json")};
+          StatePath(s, "migration_report.json"), s.Get("DESTINATION_BUCKET")};
   KeyMappingOptions mapping{s.Get("SOURCE_URL_PREFIX"),
                             s.Get("DESTINATION_PREFIX"),
                             s.GetBool("PRESERVE_PATH_STRUCTURE")};
@@ -243,7 +245,7 @@ int RunMigrate(const std::vector<std::string>& args) {
   // From here on state changes: a signal stops the run in order.
   const std::atomic<int>* stop_signals = InstallStopSignals();
   Result<std::string> list = RotateFailedList(f.failed, f.list);
-  auto completed = CompletedLog::Open(f.completed);
+  auto completed = CompletedLog::Open(f.completed, f.bucket);
   auto failed = list.ok() ? AppendFile::Open(f.failed, /*truncate=*/true)
                           : Result<std::unique_ptr<AppendFile>>(list.status());
   if (!completed.ok() || !failed.ok()) {

@@ -19,6 +19,37 @@
 namespace cfm {
 namespace {
 
+// The end of `validate --help`: what the verdict means.
+constexpr char kWhatIsChecked[] = R"(
+What is checked, on every run, whatever earlier runs did:
+  - each URL of SOURCE_URLS_FILE is mapped to its key as migrate maps it,
+    and the key must be listed under DESTINATION_PREFIX in the bucket;
+  - each present object's size must equal a size validate trusts: the size
+    completed.txt recorded for that URL at that key in this bucket, else
+    the source's Content-Length (a HEAD, min(CONCURRENCY, 32) at a time).
+    With neither the object is "unverified", which is not intact;
+  - an object an earlier validate found corrupt stays reported (its record
+    became a "# wrong" marker) until migrate copies it again;
+  - --deep N / --deep-fraction F: GET the sampled objects from both ends
+    and compare size and MD5; --etag-check: HEAD every source URL and
+    compare its plain-MD5 ETag with the ETag S3 lists.
+Not checked without --deep or --etag-check: the bytes themselves. An object
+overwritten with other bytes of the same size passes a plain validate.
+
+Written: missing.txt (missing, wrong or unverified: a re-run can fix them;
+a valid input list), gone.txt (URL TAB http 404/410/403: the source's
+answer to the URL's last migrate attempt, per failed_transfers.txt and
+failed_transfers.prev.txt; a re-run cannot fix them), validation_report.json.
+Records of absent or wrong-sized objects are removed from completed.txt, a
+corrupt object's record becomes a "# wrong" marker; records of other
+buckets and prefixes are left alone.
+
+RESULT: complete and intact                    exit 0: every expected object
+                                               present and verified
+RESULT: complete except N gone at the source   exit 1 (0 with --accept-gone)
+RESULT: NOT complete/intact                    exit 1
+)";
+
 using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point t) {
@@ -95,63 +126,137 @@ Status ListBucket(Run* run, ListingIndex* index) {
   return st;
 }
 
-// The comparison passes and the checks; writes missing.txt.
-Status Compare(Run* run, ListingIndex* index) {
-  const Settings& s = run->settings;
-  ValidateReport& r = run->report;
-  auto start = Clock::now();
-  Status st = ApplyCompleted(StatePath(s, "completed.txt"), index, &r.result);
-  if (!st.ok()) return st;
-  auto missing = ListFileWriter::Open(r.missing_path);
-  if (!missing.ok()) return missing.status();
-  DeepSampler sampler(r.deep_requested, r.deep_fraction, r.seed);
-  std::unique_ptr<CheckPool> pool;
-  if (r.etag_check || sampler.enabled()) {
-    const ValidateS3Config& s3 = run->s3;
-    pool =
-        std::make_unique<CheckPool>(index, std::clamp(run->threads, 1, 64),
-                                    [&s3] { return NewS3ObjectFetcher(s3); });
-    auto started = Clock::now();
-    pool->SetProgress([started](size_t done) {
+// The check pool, made when the first check is submitted.
+class Checks {
+ public:
+  Checks(Run* run, const ListingIndex* index) : run_(run), index_(index) {}
+
+  void Submit(CheckPool::Kind kind, size_t i, const std::string& url) {
+    if (!pool_) Start();
+    if (kind == CheckPool::Kind::kSize ||
+        kind == CheckPool::Kind::kSizeAndEtag) {
+      ++source_sizes_;
+    }
+    pool_->Submit(kind, i, url);
+  }
+
+  // Waits for every check and copies the results into the report and the
+  // index's flags.
+  void Finish(ListingIndex* index) {
+    if (!pool_) return;
+    pool_->Finish();
+    ValidateReport& r = run_->report;
+    r.deep = pool_->deep();
+    r.etag = pool_->etag();
+    r.source_size = pool_->size();
+    r.corrupt = pool_->corrupt();
+    r.check_errors = pool_->errors();
+    r.source_size_mismatches = pool_->size_mismatches();
+    const std::vector<uint8_t>& flags = pool_->result_flags();
+    for (size_t i = 0; i < flags.size(); ++i) index->SetFlag(i, flags[i]);
+    if (source_sizes_ > 0) {
+      spdlog::info("source sizes: {} HEADs done in {:.1f} s", source_sizes_,
+                   SecondsSince(started_));
+    }
+  }
+
+ private:
+  void Start() {
+    int threads = std::clamp(run_->threads, 1, 64);
+    const ValidateS3Config& s3 = run_->s3;
+    pool_ = std::make_unique<CheckPool>(
+        index_, threads, [&s3] { return NewS3ObjectFetcher(s3); });
+    started_ = Clock::now();
+    auto started = started_;
+    pool_->SetProgress([started](size_t done) {
       spdlog::info("checks: {} done, {:.0f}/s", done,
                    done / SecondsSince(started));
     });
+    spdlog::info(
+        "checking at the source, {} at a time (HEAD for the size of each "
+        "object no record vouches for{}{})",
+        threads, run_->report.etag_check ? ", HEAD for --etag-check" : "",
+        run_->report.deep_enabled ? ", GETs for --deep" : "");
   }
+
+  Run* run_;
+  const ListingIndex* index_;
+  std::unique_ptr<CheckPool> pool_;
+  size_t source_sizes_ = 0;
+  Clock::time_point started_;
+};
+
+// Passes 1 and 2 and the checks: every present object ends up verified,
+// wrong or unverified in the index's flags.
+Status Judge(Run* run, ListingIndex* index, GoneUrls* gone) {
+  const Settings& s = run->settings;
+  ValidateReport& r = run->report;
+  Status st = LoadGoneUrls({StatePath(s, "failed_transfers.prev.txt"),
+                            StatePath(s, "failed_transfers.txt")},
+                           gone);
+  if (!st.ok()) return st;
+  RecordedObjects records(*index);
+  st = ApplyCompleted(StatePath(s, "completed.txt"), r.bucket, index, &records,
+                      gone, &r.result);
+  if (!st.ok()) return st;
+  DeepSampler sampler(r.deep_requested, r.deep_fraction, r.seed);
+  Checks checks(run, index);
   st = CompareUrls(
-      r.urls_file, run->mapping, index,
-      [&](const std::string& url) { (*missing)->Add(url); },
-      [&](size_t i, const std::string& url) {
-        if (r.etag_check) pool->Submit(CheckPool::Kind::kEtag, i, url);
+      r.urls_file, run->mapping, index, records,
+      [&](size_t i, const std::string& url, bool needs_size) {
+        if (needs_size) {
+          checks.Submit(r.etag_check ? CheckPool::Kind::kSizeAndEtag
+                                     : CheckPool::Kind::kSize,
+                        i, url);
+        } else if (r.etag_check) {
+          checks.Submit(CheckPool::Kind::kEtag, i, url);
+        }
         sampler.Offer(i, url);
       },
       &r.result);
   if (!st.ok()) return st;
-  r.compare_seconds = SecondsSince(start);
-  if (pool) {
-    auto checks = Clock::now();
-    std::vector<DeepSampler::Sample> sample = sampler.Take();
-    r.deep_sampled = sample.size();
-    if (!sample.empty()) {
-      spdlog::info("deep check: fetching {} objects from both ends (seed {})",
-                   sample.size(), r.seed);
-    }
-    for (const auto& x : sample)
-      pool->Submit(CheckPool::Kind::kDeep, x.index, x.url);
-    pool->Finish();
-    r.deep = pool->deep();
-    r.etag = pool->etag();
-    r.corrupt = pool->corrupt();
-    r.check_errors = pool->errors();
-    for (size_t i : pool->corrupt_indices()) index->SetFlag(i, kCorrupt);
-    for (const CheckFinding& f : r.corrupt) (*missing)->Add(f.url);
-    r.check_seconds = SecondsSince(checks);
+  std::vector<DeepSampler::Sample> sample = sampler.Take();
+  r.deep_sampled = sample.size();
+  if (!sample.empty()) {
+    spdlog::info("deep check: fetching {} objects from both ends (seed {})",
+                 sample.size(), r.seed);
   }
+  for (const auto& x : sample) {
+    checks.Submit(CheckPool::Kind::kDeep, x.index, x.url);
+  }
+  checks.Finish(index);
+  return Status::OK();
+}
+
+// The comparison passes and the checks; writes missing.txt and gone.txt
+// and prunes completed.txt.
+Status Compare(Run* run, ListingIndex* index) {
+  ValidateReport& r = run->report;
+  auto start = Clock::now();
+  GoneUrls gone;
+  Status st = Judge(run, index, &gone);
+  if (!st.ok()) return st;
+  r.compare_seconds = SecondsSince(start);
   CountExtras(*index, &r.result);
+  auto missing = ListFileWriter::Open(r.missing_path);
+  if (!missing.ok()) return missing.status();
+  auto gone_list = ListFileWriter::Open(r.gone_path);
+  if (!gone_list.ok()) return gone_list.status();
+  st = ReportUrls(
+      r.urls_file, run->mapping, index, gone,
+      [&](const std::string& url) { (*missing)->Add(url); },
+      [&](const std::string& url, const std::string& reason) {
+        (*gone_list)->Add(url + "\t" + reason);
+      },
+      &r.result);
+  if (!st.ok()) return st;
   r.missing_lines = (*missing)->lines();
+  r.gone_lines = (*gone_list)->lines();
   st = (*missing)->Commit();
-  if (!st.ok() || r.missing_lines == 0) return st;
-  return PruneCompleted(StatePath(s, "completed.txt"), *index,
-                        &r.completed_pruned);
+  if (st.ok()) st = (*gone_list)->Commit();
+  if (!st.ok()) return st;
+  return PruneCompleted(StatePath(run->settings, "completed.txt"), r.bucket,
+                        *index, &r.completed_pruned);
 }
 
 void Configure(Run* run) {
@@ -161,6 +266,8 @@ void Configure(Run* run) {
   r.prefix = s.Get("DESTINATION_PREFIX");
   r.urls_file = s.Get("SOURCE_URLS_FILE");
   r.missing_path = StatePath(s, "missing.txt");
+  r.gone_path = StatePath(s, "gone.txt");
+  r.accept_gone = s.GetBool("ACCEPT_GONE");
   r.deep_requested = static_cast<uint64_t>(s.GetInt("DEEP"));
   r.deep_fraction = s.GetNumber("DEEP_FRACTION");
   r.deep_enabled = r.deep_requested > 0 || r.deep_fraction > 0;
@@ -192,7 +299,12 @@ int Finish(Run* run) {
 
 int RunValidate(const std::vector<std::string>& args) {
   Run run;
-  if (auto code = PrepareCommand(kValidate, args, &run.settings)) return *code;
+  if (auto code = PrepareCommand(kValidate, args, &run.settings)) {
+    bool help = std::find(args.begin(), args.end(), "--help") != args.end() ||
+                std::find(args.begin(), args.end(), "-h") != args.end();
+    if (help && *code == kExitOk) std::fputs(kWhatIsChecked, stdout);
+    return *code;
+  }
   const Settings& s = run.settings;
   // The lock matters here: validate rewrites completed.txt.
   std::unique_ptr<StateLock> lock;

@@ -26,45 +26,103 @@ std::string_view NextField(std::string_view* rest) {
   return field;
 }
 
-// Calls `fn` for each complete line in `data`; returns the bytes consumed.
-size_t ParseBlock(std::string_view data,
-                  const std::function<void(const CompletedRecord&)>& fn,
-                  CompletedRecord* scratch, size_t* skipped) {
+constexpr std::string_view kVersionPrefix = "# cfmigrate completed v";
+
+// OK, or kInvalidArgument when `line` is a header of a newer version.
+Status CheckHeader(std::string_view line, const std::string& path) {
+  if (line.substr(0, kVersionPrefix.size()) != kVersionPrefix) {
+    return Status::OK();
+  }
+  line.remove_prefix(kVersionPrefix.size());
+  int version = 0;
+  std::from_chars(line.data(), line.data() + line.size(), version);
+  if (version <= kCompletedVersion) return Status::OK();
+  return Status::InvalidArgument(path + ": format v" + std::to_string(version) +
+                                 " is newer than this cfmigrate reads (v" +
+                                 std::to_string(kCompletedVersion) +
+                                 "); use a newer cfmigrate");
+}
+
+struct ScanState {
+  const std::string& path;
+  const std::function<void(const CompletedRecord*, std::string_view)>& fn;
+  size_t* skipped;
+  CompletedRecord scratch;
+  Status status;
+};
+
+// Handles one complete line (without its '\n').
+void ScanLine(std::string_view line, ScanState* st) {
+  if (ParseCompletedLine(line, &st->scratch)) {
+    st->fn(&st->scratch, line);
+    return;
+  }
+  if (!line.empty() && line[0] == '#') {
+    Status s = CheckHeader(line, st->path);
+    if (!s.ok() && st->status.ok()) st->status = s;
+  } else if (!line.empty() && st->skipped != nullptr) {
+    ++*st->skipped;
+  }
+  st->fn(nullptr, line);
+}
+
+// Calls ScanLine for each complete line in `data`; returns the bytes
+// consumed.
+size_t ScanBlock(std::string_view data, ScanState* st) {
   size_t pos = 0;
-  while (true) {
+  while (st->status.ok()) {
     const void* nl = std::memchr(data.data() + pos, '\n', data.size() - pos);
     if (nl == nullptr) return pos;
     size_t end = static_cast<const char*>(nl) - data.data();
-    if (ParseCompletedLine(data.substr(pos, end - pos), scratch)) {
-      fn(*scratch);
-    } else if (end > pos && skipped != nullptr) {
-      ++*skipped;
-    }
+    ScanLine(data.substr(pos, end - pos), st);
     pos = end + 1;
   }
+  return pos;
 }
 
 }  // namespace
 
+const char kCompletedHeader[] = "# cfmigrate completed v2\n";
+const char kWrongMarker[] = "# wrong\t";
+
+bool RecordCountsFor(const CompletedRecord& r, const std::string& bucket) {
+  return !r.wrong && (r.bucket.empty() || r.bucket == bucket);
+}
+
+Fingerprint128 RecordId(std::string_view url, std::string_view key) {
+  thread_local std::string id;  // reused: millions of calls at start-up
+  id.assign(url).push_back('\t');
+  id.append(key);
+  return Fingerprint(id);
+}
+
 std::string FormatCompletedLine(const CompletedRecord& r) {
   std::string line;
-  line.reserve(r.url.size() + r.key.size() + r.checksum.size() + 24);
+  line.reserve(r.url.size() + r.key.size() + r.checksum.size() +
+               r.bucket.size() + 32);
+  if (r.wrong) line.append(kWrongMarker);
   line.append(r.url).push_back('\t');
   line.append(r.key).push_back('\t');
   line.append(std::to_string(r.bytes)).push_back('\t');
-  line.append(r.checksum).push_back('\n');
+  line.append(r.checksum);
+  if (!r.bucket.empty()) line.append("\t").append(r.bucket);
+  line.push_back('\n');
   return line;
 }
 
 bool ParseCompletedLine(std::string_view line, CompletedRecord* r) {
   if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  bool wrong = line.substr(0, sizeof(kWrongMarker) - 1) == kWrongMarker;
+  if (wrong) line.remove_prefix(sizeof(kWrongMarker) - 1);
+  if (!line.empty() && line[0] == '#') return false;
   std::string_view url = NextField(&line);
   if (line.empty()) return false;
   std::string_view key = NextField(&line);
   if (line.empty()) return false;
   std::string_view bytes = NextField(&line);
   std::string_view checksum = NextField(&line);
+  std::string_view bucket = NextField(&line);
   if (url.empty() || key.empty() || bytes.empty()) return false;
   uint64_t n = 0;
   auto [end, ec] =
@@ -74,12 +132,15 @@ bool ParseCompletedLine(std::string_view line, CompletedRecord* r) {
   r->key.assign(key.data(), key.size());
   r->bytes = n;
   r->checksum.assign(checksum.data(), checksum.size());
+  r->bucket.assign(bucket.data(), bucket.size());
+  r->wrong = wrong;
   return true;
 }
 
-Status LoadCompleted(const std::string& path,
-                     const std::function<void(const CompletedRecord&)>& fn,
-                     size_t* skipped) {
+Status ScanCompleted(
+    const std::string& path,
+    const std::function<void(const CompletedRecord*, std::string_view)>& fn,
+    size_t* skipped) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return Status::OK();
@@ -87,29 +148,57 @@ Status LoadCompleted(const std::string& path,
   }
   std::vector<char> buf(kBlockSize);
   size_t have = 0;
-  CompletedRecord scratch;
-  Status status;
-  while (true) {
+  ScanState st{path, fn, skipped, {}, Status::OK()};
+  while (st.status.ok()) {
     if (have == buf.size()) buf.resize(buf.size() * 2);  // a huge line
     ssize_t n = ::read(fd, buf.data() + have, buf.size() - have);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      status = ErrnoStatus(path, "read", errno);
+      st.status = ErrnoStatus(path, "read", errno);
       break;
     }
     if (n == 0) break;  // what is left in buf is a torn last line
     have += static_cast<size_t>(n);
-    size_t used =
-        ParseBlock(std::string_view(buf.data(), have), fn, &scratch, skipped);
+    size_t used = ScanBlock(std::string_view(buf.data(), have), &st);
     std::memmove(buf.data(), buf.data() + used, have - used);
     have -= used;
   }
   ::close(fd);
-  return status;
+  return st.status;
+}
+
+Status LoadCompleted(const std::string& path,
+                     const std::function<void(const CompletedRecord&)>& fn,
+                     size_t* skipped) {
+  return ScanCompleted(
+      path,
+      [&fn](const CompletedRecord* r, std::string_view) {
+        if (r != nullptr && !r->wrong) fn(*r);
+      },
+      skipped);
+}
+
+// The length of `fd`'s data up to and including its last '\n' (0 when it
+// has none), reading backwards from `size` in blocks.
+Result<off_t> EndOfLastLine(int fd, off_t size, const std::string& path) {
+  char buf[64 << 10];
+  off_t end = size;
+  while (end > 0) {
+    off_t start = end > static_cast<off_t>(sizeof(buf))
+                      ? end - static_cast<off_t>(sizeof(buf))
+                      : 0;
+    ssize_t n = ::pread(fd, buf, end - start, start);
+    if (n != end - start) return ErrnoStatus(path, "read", errno);
+    for (ssize_t i = n - 1; i >= 0; --i) {
+      if (buf[i] == '\n') return start + i + 1;
+    }
+    end = start;
+  }
+  return off_t{0};
 }
 
 Result<std::unique_ptr<CompletedLog>> CompletedLog::Open(
-    const std::string& path) {
+    const std::string& path, const std::string& bucket) {
   int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus(path, "open", errno);
   struct stat st;
@@ -118,25 +207,30 @@ Result<std::unique_ptr<CompletedLog>> CompletedLog::Open(
     ::close(fd);
     return s;
   }
-  char last = '\n';
-  if (st.st_size > 0 && ::pread(fd, &last, 1, st.st_size - 1) != 1) {
-    Status s = ErrnoStatus(path, "read", errno);
-    ::close(fd);
-    return s;
+  // A torn last line (a crash mid-write) is cut off: completed, it could
+  // read as a record with a cut byte count or bucket name.
+  Result<off_t> end = EndOfLastLine(fd, st.st_size, path);
+  if (end.ok() && *end != st.st_size && ::ftruncate(fd, *end) != 0) {
+    end = ErrnoStatus(path, "truncate", errno);
   }
-  if (last != '\n' && ::write(fd, "\n", 1) != 1) {
-    Status s = ErrnoStatus(path, "write", errno);
+  if (!end.ok()) {
     ::close(fd);
-    return s;
+    return end.status();
   }
-  return std::unique_ptr<CompletedLog>(new CompletedLog(fd, path));
+  return std::unique_ptr<CompletedLog>(
+      new CompletedLog(fd, path, bucket, *end == 0));
 }
 
 CompletedLog::~CompletedLog() { ::close(fd_); }
 
 Status CompletedLog::Append(const CompletedRecord& r) {
-  std::string line = FormatCompletedLine(r);
+  CompletedRecord mine = r;
+  mine.bucket = bucket_;
+  mine.wrong = false;
+  std::string line = FormatCompletedLine(mine);
   std::lock_guard<std::mutex> lock(mu_);
+  // The header goes out with the first record, in the same write(2).
+  if (needs_header_) line.insert(0, kCompletedHeader);
   ssize_t n;
   do {
     n = ::write(fd_, line.data(), line.size());
@@ -145,6 +239,7 @@ Status CompletedLog::Append(const CompletedRecord& r) {
   if (static_cast<size_t>(n) != line.size()) {
     return Status::IOError(path_ + ": short write");
   }
+  needs_header_ = false;
   return Status::OK();
 }
 

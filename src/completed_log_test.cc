@@ -85,7 +85,7 @@ TEST(CompletedLogTest, LinesLongerThanABlockAndAcrossBlocks) {
   EXPECT_EQ(recs.back().url.size(), huge.size());
 }
 
-TEST(CompletedLogTest, WriterRepairsTornLine) {
+TEST(CompletedLogTest, WriterCutsOffTornLine) {
   TempDir dir;
   WriteFile(dir.File("c.txt"), "u1\tk1\t1\t\nu2\tk2\t2");  // torn
   {
@@ -94,14 +94,27 @@ TEST(CompletedLogTest, WriterRepairsTornLine) {
     ASSERT_TRUE((*log)->Append({"u3", "k3", 3, "crc32c:AAAA"}).ok());
     ASSERT_TRUE((*log)->Sync().ok());
   }
+  // The torn record is gone (its byte count or bucket may be cut short),
+  // so migrate simply copies that object again.
   EXPECT_EQ(ReadFile(dir.File("c.txt")),
-            "u1\tk1\t1\t\nu2\tk2\t2\nu3\tk3\t3\tcrc32c:AAAA\n");
-  // The torn record became a complete line: readers accept it (its URL and
-  // key were written whole; the worst case is a truncated byte count, which
-  // validate reports as a size mismatch and migrate simply re-uploads).
+            "u1\tk1\t1\t\nu3\tk3\t3\tcrc32c:AAAA\n");
   auto recs = LoadAll(dir.File("c.txt"));
-  ASSERT_EQ(recs.size(), 3u);
-  EXPECT_EQ(recs[2].checksum, "crc32c:AAAA");
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[1].checksum, "crc32c:AAAA");
+  // A file that is one torn line gets the header with its first record,
+  // and a line longer than the backward read block is found too.
+  WriteFile(dir.File("t.txt"), "u0\tk0\t1");
+  WriteFile(dir.File("long.txt"),
+            std::string(200000, 'x') + "\n" + std::string(100000, 'y'));
+  for (const char* name : {"t.txt", "long.txt"}) {
+    auto log = CompletedLog::Open(dir.File(name), "b");
+    ASSERT_TRUE(log.ok());
+    ASSERT_TRUE((*log)->Append({"u", "k", 1, ""}).ok());
+  }
+  EXPECT_EQ(ReadFile(dir.File("t.txt")),
+            std::string(kCompletedHeader) + "u\tk\t1\t\tb\n");
+  EXPECT_EQ(ReadFile(dir.File("long.txt")),
+            std::string(200000, 'x') + "\nu\tk\t1\t\tb\n");
 }
 
 TEST(CompletedLogTest, ConcurrentAppendsNeverInterleave) {
@@ -123,6 +136,97 @@ TEST(CompletedLogTest, ConcurrentAppendsNeverInterleave) {
   auto recs = LoadAll(dir.File("c.txt"), &skipped);
   EXPECT_EQ(recs.size(), 8000u);
   EXPECT_EQ(skipped, 0u);
+}
+
+TEST(CompletedLogTest, V2RecordsNameTheirBucket) {
+  CompletedRecord r{"https://h/a.jpg", "images/a.jpg", 7, "", "dest"};
+  EXPECT_EQ(FormatCompletedLine(r),
+            "https://h/a.jpg\timages/a.jpg\t7\t\tdest\n");
+  CompletedRecord p;
+  ASSERT_TRUE(
+      ParseCompletedLine("https://h/a.jpg\timages/a.jpg\t7\t\tdest", &p));
+  EXPECT_EQ(p.checksum, "");
+  EXPECT_EQ(p.bucket, "dest");
+  EXPECT_FALSE(p.wrong);
+  EXPECT_TRUE(RecordCountsFor(p, "dest"));
+  EXPECT_FALSE(RecordCountsFor(p, "other"));
+  // A v1 record names no bucket: it counts for any.
+  ASSERT_TRUE(
+      ParseCompletedLine("https://h/a.jpg\timages/a.jpg\t7\tmd5:x", &p));
+  EXPECT_EQ(p.bucket, "");
+  EXPECT_TRUE(RecordCountsFor(p, "other"));
+  // Validate's marker is never a record of success.
+  r.wrong = true;
+  std::string marker = FormatCompletedLine(r);
+  EXPECT_EQ(marker, "# wrong\thttps://h/a.jpg\timages/a.jpg\t7\t\tdest\n");
+  ASSERT_TRUE(ParseCompletedLine(marker, &p));
+  EXPECT_TRUE(p.wrong);
+  EXPECT_FALSE(RecordCountsFor(p, "dest"));
+  EXPECT_FALSE(ParseCompletedLine("# cfmigrate completed v2", &p));
+  EXPECT_NE(RecordId("u", "k1"), RecordId("u", "k2"));
+  EXPECT_EQ(RecordId("u", "k1"), RecordId("u", "k1"));
+}
+
+TEST(CompletedLogTest, HeaderWithTheFirstRecordOnly) {
+  TempDir dir;
+  {
+    auto log = CompletedLog::Open(dir.File("c.txt"), "dest");
+    ASSERT_TRUE(log.ok());
+  }
+  EXPECT_EQ(ReadFile(dir.File("c.txt")), "");  // nothing done, no header
+  for (const char* bucket : {"dest", "other"}) {
+    auto log = CompletedLog::Open(dir.File("c.txt"), bucket);
+    ASSERT_TRUE(log.ok());
+    ASSERT_TRUE((*log)->Append({"u1", "k1", 1, "", "ignored"}).ok());
+    ASSERT_TRUE((*log)->Append({"u2", "k2", 2, ""}).ok());
+  }
+  EXPECT_EQ(ReadFile(dir.File("c.txt")),
+            "# cfmigrate completed v2\n"
+            "u1\tk1\t1\t\tdest\nu2\tk2\t2\t\tdest\n"
+            "u1\tk1\t1\t\tother\nu2\tk2\t2\t\tother\n");
+  size_t skipped = 0;
+  auto recs = LoadAll(dir.File("c.txt"), &skipped);
+  ASSERT_EQ(recs.size(), 4u);
+  EXPECT_EQ(recs[1].bucket, "dest");
+  EXPECT_EQ(recs[3].bucket, "other");
+  EXPECT_EQ(skipped, 0u);  // the header is not a garbled line
+}
+
+TEST(CompletedLogTest, AppendingToAV1FileKeepsItsRecords) {
+  TempDir dir;
+  WriteFile(dir.File("c.txt"), "u1\tk1\t1\tmd5:ab\n");
+  {
+    auto log = CompletedLog::Open(dir.File("c.txt"), "dest");
+    ASSERT_TRUE(log.ok());
+    ASSERT_TRUE((*log)->Append({"u2", "k2", 2, ""}).ok());
+  }
+  EXPECT_EQ(ReadFile(dir.File("c.txt")),
+            "u1\tk1\t1\tmd5:ab\nu2\tk2\t2\t\tdest\n");
+  auto recs = LoadAll(dir.File("c.txt"));
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].bucket, "");
+  EXPECT_EQ(recs[1].bucket, "dest");
+}
+
+TEST(CompletedLogTest, NewerFormatIsRefusedAndMarkersAreNotLoaded) {
+  TempDir dir;
+  WriteFile(dir.File("c.txt"), "# cfmigrate completed v3\nu\tk\t1\t\tb\n");
+  Status s = LoadCompleted(dir.File("c.txt"), [](const CompletedRecord&) {});
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("v3"), std::string::npos) << s.ToString();
+  WriteFile(dir.File("c.txt"),
+            "# cfmigrate completed v2\n# wrong\tu\tk\t1\t\tb\nu\tk\t1\t\tb\n");
+  EXPECT_EQ(LoadAll(dir.File("c.txt")).size(), 1u);
+  std::vector<std::string> raw;
+  size_t markers = 0;
+  ASSERT_TRUE(ScanCompleted(dir.File("c.txt"), [&](const CompletedRecord* r,
+                                                   std::string_view l) {
+                raw.emplace_back(l);
+                if (r != nullptr && r->wrong) ++markers;
+              }).ok());
+  EXPECT_EQ(raw.size(), 3u);
+  EXPECT_EQ(raw[0], "# cfmigrate completed v2");
+  EXPECT_EQ(markers, 1u);
 }
 
 }  // namespace

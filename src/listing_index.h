@@ -17,11 +17,14 @@ namespace cfm {
 // Per-object flags, set by the comparison passes.
 enum ObjectFlag : uint8_t {
   kExpected = 1,      // some URL of urls.txt maps to this key
-  kSizeMismatch = 2,  // completed.txt's byte count differs from the listing
-  kCorrupt = 4,       // a deep or ETag check found different bytes
+  kSizeMismatch = 2,  // its size differs from the recorded or source size
+  kCorrupt = 4,       // its bytes differ from the source's (a check, or a
+                      // validate "# wrong" marker in completed.txt)
   kRecorded = 8,      // completed.txt has a record for this key
-  kSampled = 16,      // chosen for a check (so a duplicate URL is not)
+  kReported = 16,     // validate has written its verdict (missing.txt...)
   kDuplicate = 32,    // listed twice (overlapping ranges); ignore
+  kVerified = 64,     // size confirmed by a record or by the source
+  kUnverified = 128,  // a check of it could not be done (source error)
 };
 
 class ListingIndex {

@@ -10,7 +10,7 @@ namespace {
 struct SinkFixture {
   TempDir dir;
   std::unique_ptr<CompletedLog> completed =
-      std::move(*CompletedLog::Open(dir.File("completed.txt")));
+      std::move(*CompletedLog::Open(dir.File("completed.txt"), "dest"));
   std::unique_ptr<AppendFile> failed =
       std::move(*AppendFile::Open(dir.File("failed.txt"), true));
 };
@@ -23,7 +23,8 @@ TEST(ResultSinkTest, WritesBothFilesAsItGoes) {
   sink.Malformed("junk", "malformed url: not an http(s) URL");
   // Nothing is buffered in user space: the lines are in the files already.
   EXPECT_EQ(ReadFile(f.dir.File("completed.txt")),
-            "http://h/a.jpg\timages/a.jpg\t10\tmd5:abc\n");
+            "# cfmigrate completed v2\n"
+            "http://h/a.jpg\timages/a.jpg\t10\tmd5:abc\tdest\n");
   EXPECT_EQ(ReadFile(f.dir.File("failed.txt")),
             "http://h/b.jpg\thttp 404\njunk\tmalformed url: not an http(s) "
             "URL\n");

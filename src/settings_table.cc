@@ -163,6 +163,9 @@ std::vector<SettingSpec> BuildTable() {
       FlagOnly(Spec("ETAG_CHECK", "false", kValidate, K::kBool,
                     "HEAD every source URL and compare its MD5 ETag with the "
                     "listed S3 ETag")),
+      FlagOnly(Spec("ACCEPT_GONE", "false", kValidate, K::kBool,
+                    "exit 0 when all that is missing is gone at the source "
+                    "(still listed in gone.txt)")),
       FlagOnly(Range(Spec("SEED", "0", kValidate, K::kInt,
                           "random seed for --deep (0: pick one)"),
                      0, 1e18)),

@@ -27,6 +27,8 @@ std::string_view Trim(std::string_view s) {
 std::string_view UrlFromListLine(std::string_view line, bool first_line) {
   if (first_line && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
   line = Trim(line);
+  // A comment, such as the header of completed.txt: never a URL.
+  if (!line.empty() && line[0] == '#') return {};
   size_t tab = line.find('\t');
   if (tab != std::string_view::npos) line = Trim(line.substr(0, tab));
   return line;

@@ -45,6 +45,9 @@ TEST(UrlListTest, BomOnlyStrippedOnFirstLine) {
   EXPECT_EQ(UrlFromListLine("\xEF\xBB\xBFx", true), "x");
   EXPECT_EQ(UrlFromListLine("\xEF\xBB\xBFx", false), "\xEF\xBB\xBFx");
   EXPECT_EQ(UrlFromListLine(" a b \t c", false), "a b");
+  // Comments (completed.txt's header, validate's markers) are no URLs.
+  EXPECT_EQ(UrlFromListLine("# cfmigrate completed v2", true), "");
+  EXPECT_EQ(UrlFromListLine(" #x\thttp://h/a.jpg", false), "");
   EXPECT_EQ(UrlFromListLine("\r", false), "");
 }
 

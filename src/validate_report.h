@@ -28,23 +28,35 @@ struct ValidateReport {
   // --etag-check
   bool etag_check = false;
   CheckCounts etag;
-  std::vector<CheckFinding> corrupt;       // every corrupt object
-  std::vector<CheckFinding> check_errors;  // up to 10
+  // Source sizes (HEAD) for present objects no record vouches for.
+  CheckCounts source_size;
+  std::vector<CheckFinding> source_size_mismatches;  // up to 10
+  std::vector<CheckFinding> corrupt;                 // every corrupt object
+  std::vector<CheckFinding> check_errors;            // up to 10
   // Output
   std::string missing_path;
   size_t missing_lines = 0;
+  std::string gone_path;
+  size_t gone_lines = 0;
+  bool accept_gone = false;  // --accept-gone
   size_t completed_pruned = 0;
   double list_seconds = 0;
   double compare_seconds = 0;
   double check_seconds = 0;
 };
 
-// True when every expected object is present with the right size, no URL
-// was malformed and no check found a difference or failed.
+// True when every expected object is present and verified (its size
+// confirmed by completed.txt or by the source, and no check found a
+// difference or failed) and no URL was malformed.
 bool CompleteAndIntact(const ValidateReport& r);
 
+// True when all that keeps CompleteAndIntact false is URLs gone at the
+// source (gone.txt).
+bool CompleteExceptGone(const ValidateReport& r);
+
 // kExitConfig when a check was refused access (a missing permission),
-// else kExitOk when CompleteAndIntact, else kExitFailures.
+// else kExitOk when CompleteAndIntact (or CompleteExceptGone with
+// --accept-gone), else kExitFailures.
 int ValidateExitCode(const ValidateReport& r);
 
 nlohmann::json ValidateReportJson(const ValidateReport& r);

@@ -5,6 +5,7 @@
 
 #include "crypto.h"
 #include "http.h"
+#include "url_escape.h"
 
 namespace cfm {
 namespace {
@@ -33,10 +34,17 @@ class S3ObjectFetcher : public ObjectFetcher {
   explicit S3ObjectFetcher(const ValidateS3Config& c)
       : config_(c), s3_(NewValidateS3Client(c)), http_(NewCurlHttpClient()) {}
 
-  Result<std::string> SourceEtag(const std::string& url) override {
+  Result<SourceHead> Head(const std::string& url) override {
     Result<HttpResponse> r = Send("HEAD", url);
     if (!r.ok()) return r.status();
-    return r->Header("etag");
+    SourceHead h;
+    h.etag = r->Header("etag");
+    std::string length = r->Header("content-length");
+    if (!length.empty() &&
+        length.find_first_not_of("0123456789") == std::string::npos) {
+      h.length = std::stoll(length);
+    }
+    return h;
   }
 
   Result<ObjectDigest> Source(const std::string& url) override {
@@ -57,7 +65,7 @@ class S3ObjectFetcher : public ObjectFetcher {
   Result<HttpResponse> Send(const std::string& method, const std::string& url) {
     HttpRequest req;
     req.method = method;
-    req.url = url;
+    req.url = NormalizeUrl(url);  // as migrate requests it
     req.headers.push_back({"Accept-Encoding", "identity"});
     req.timeout_ms = config_.source_timeout_ms;
     Result<HttpResponse> r = http_->Send(req);

@@ -19,6 +19,37 @@ void AddExample(std::vector<T>* examples, T value) {
   if (examples->size() < kMaxExamples) examples->push_back(std::move(value));
 }
 
+// Judges present object `i` by its record; true when it still needs the
+// source's size.
+bool JudgeByRecord(ListingIndex* index, const RecordedObjects& records,
+                   size_t i, const std::string& url, ValidationResult* result) {
+  uint64_t bytes = 0;
+  if (!records.Lookup(i, url, &bytes)) return true;
+  if (bytes == RecordedObjects::kWrong) {
+    index->SetFlag(i, kCorrupt);
+  } else if (bytes == index->Size(i)) {
+    index->SetFlag(i, kVerified);
+    ++result->counts.verified_by_record;
+  } else {
+    index->SetFlag(i, kSizeMismatch);
+    AddExample(&result->size_mismatch_examples,
+               SizeMismatch{index->Key(i), bytes, index->Size(i)});
+  }
+  return false;
+}
+
+// What pass 4 says about one present object's flags.
+enum class Verdict { kIntact, kSizeMismatch, kCorrupt, kUnverified };
+
+Verdict VerdictOf(uint8_t f) {
+  if (f & kCorrupt) return Verdict::kCorrupt;
+  if (f & kSizeMismatch) return Verdict::kSizeMismatch;
+  if ((f & kUnverified) || !(f & kVerified)) return Verdict::kUnverified;
+  return Verdict::kIntact;
+}
+
+}  // namespace
+
 Status FsyncAndRename(std::FILE* f, const std::string& tmp,
                       const std::string& path) {
   bool ok = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
@@ -31,55 +62,36 @@ Status FsyncAndRename(std::FILE* f, const std::string& tmp,
   return Status::OK();
 }
 
-}  // namespace
-
-Status ApplyCompleted(const std::string& completed_path, ListingIndex* index,
+Status ApplyCompleted(const std::string& completed_path,
+                      const std::string& bucket, ListingIndex* index,
+                      RecordedObjects* records, GoneUrls* gone,
                       ValidationResult* result) {
   ValidationCounts& c = result->counts;
-  bool any_mismatch = false;
-  Status s = LoadCompleted(completed_path, [&](const CompletedRecord& r) {
-    ++c.completed_records;
-    int64_t i = index->Find(r.key);
-    if (i < 0) {
-      if (r.key.compare(0, index->prefix().size(), index->prefix()) == 0) {
-        ++c.completed_not_in_bucket;
-      }
-      return;
-    }
-    index->SetFlag(i, kRecorded);
-    if (r.bytes != index->Size(i)) {
-      any_mismatch = true;
-      index->SetFlag(i, kSizeMismatch);
-    } else {
-      index->ClearFlag(i, kSizeMismatch);  // a later record wins
-    }
-  });
-  if (!s.ok() || !any_mismatch) return s;
-  // Second look, for the examples: the recorded sizes of mismatches.
-  {
-    s = LoadCompleted(completed_path, [&](const CompletedRecord& r) {
-      int64_t i = index->Find(r.key);
-      if (i < 0 || !(index->flags(i) & kSizeMismatch) ||
-          r.bytes == index->Size(i)) {
-        return;
-      }
-      for (SizeMismatch& m : result->size_mismatch_examples) {
-        if (m.key == r.key) {
-          m.recorded = r.bytes;
+  return ScanCompleted(
+      completed_path, [&](const CompletedRecord* r, std::string_view) {
+        if (r == nullptr) return;
+        if (!r->bucket.empty() && r->bucket != bucket) return;
+        // A record (or the marker that replaced one) says the URL was
+        // copied once, so its failure is older: a re-run will tell.
+        if (!gone->empty()) gone->erase(r->url);
+        if (!r->wrong) ++c.completed_records;
+        int64_t i = index->Find(r->key);
+        if (i < 0) {
+          if (!r->wrong &&
+              r->key.compare(0, index->prefix().size(), index->prefix()) == 0) {
+            ++c.completed_not_in_bucket;
+          }
           return;
         }
-      }
-      AddExample(&result->size_mismatch_examples,
-                 SizeMismatch{r.key, r.bytes, index->Size(i)});
-    });
-  }
-  return s;
+        index->SetFlag(i, kRecorded);
+        records->Note(static_cast<size_t>(i), *r);
+      });
 }
 
 Status CompareUrls(
     const std::string& urls_path, const KeyMappingOptions& mapping,
-    ListingIndex* index, const std::function<void(const std::string&)>& retry,
-    const std::function<void(size_t, const std::string&)>& present,
+    ListingIndex* index, const RecordedObjects& records,
+    const std::function<void(size_t, const std::string&, bool)>& present,
     ValidationResult* result) {
   auto reader = UrlListReader::Open(urls_path);
   if (!reader.ok()) return reader.status();
@@ -96,29 +108,19 @@ Status CompareUrls(
       continue;
     }
     int64_t i = index->Find(*key);
-    if (i < 0) {
-      if (!missing_keys.Insert(Fingerprint(*key))) {
-        ++c.duplicate_urls;
-        continue;
-      }
-      ++c.expected;
-      ++c.missing;
-      AddExample(&result->missing_examples, url);
-      retry(url);
-      continue;
-    }
-    if (index->flags(i) & kExpected) {
+    bool first = i < 0 ? missing_keys.Insert(Fingerprint(*key))
+                       : !(index->flags(i) & kExpected);
+    if (!first) {
       ++c.duplicate_urls;
       continue;
     }
-    index->SetFlag(i, kExpected);
     ++c.expected;
+    if (i < 0) continue;
+    index->SetFlag(i, kExpected);
     ++c.present;
-    if (index->flags(i) & kSizeMismatch) {
-      ++c.size_mismatches;
-      retry(url);
-    } else if (present) {
-      present(static_cast<size_t>(i), url);
+    bool needs_size = JudgeByRecord(index, records, i, url, result);
+    if (!(index->flags(i) & (kSizeMismatch | kCorrupt))) {
+      present(static_cast<size_t>(i), url, needs_size);
     }
   }
   return (*reader)->status();
@@ -138,34 +140,53 @@ void CountExtras(const ListingIndex& index, ValidationResult* result) {
   }
 }
 
-Status PruneCompleted(const std::string& completed_path,
-                      const ListingIndex& index, size_t* dropped) {
-  *dropped = 0;
-  auto keep = [&index](const CompletedRecord& r) {
-    if (r.key.compare(0, index.prefix().size(), index.prefix()) != 0) {
-      return true;  // another prefix: not ours to judge
+Status ReportUrls(
+    const std::string& urls_path, const KeyMappingOptions& mapping,
+    ListingIndex* index, const GoneUrls& gone,
+    const std::function<void(const std::string&)>& retry,
+    const std::function<void(const std::string&, const std::string&)>& gone_out,
+    ValidationResult* result) {
+  auto reader = UrlListReader::Open(urls_path);
+  if (!reader.ok()) return reader.status();
+  ValidationCounts& c = result->counts;
+  UrlSet missing_keys;
+  std::string url;
+  while ((*reader)->Next(&url, nullptr)) {
+    Result<std::string> key = MapUrlToKey(url, mapping);
+    if (!key.ok()) continue;
+    int64_t i = index->Find(*key);
+    Verdict v = Verdict::kIntact;
+    if (i < 0) {
+      if (!missing_keys.Insert(Fingerprint(*key))) continue;
+    } else {
+      if (index->flags(i) & kReported) continue;
+      index->SetFlag(i, kReported);
+      v = VerdictOf(index->flags(i));
+      if (v == Verdict::kIntact) {
+        ++c.verified;
+        continue;
+      }
     }
-    int64_t i = index.Find(r.key);
-    return i >= 0 && !(index.flags(i) & (kSizeMismatch | kCorrupt));
-  };
-  Status s = LoadCompleted(completed_path, [&](const CompletedRecord& r) {
-    if (!keep(r)) ++*dropped;
-  });
-  if (!s.ok() || *dropped == 0) return s;
-  std::string tmp = completed_path + ".validate.tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
-  if (f == nullptr) {
-    return Status::IOError(tmp + ": open: " + std::strerror(errno));
+    auto g = gone.find(url);
+    if (g != gone.end()) {
+      ++c.gone;
+      gone_out(url, g->second);
+      continue;
+    }
+    retry(url);
+    if (i < 0) {
+      ++c.missing;
+      AddExample(&result->missing_examples, url);
+    } else if (v == Verdict::kCorrupt) {
+      ++c.corrupt;
+    } else if (v == Verdict::kSizeMismatch) {
+      ++c.size_mismatches;
+    } else {
+      ++c.unverified;
+      AddExample(&result->unverified_examples, url);
+    }
   }
-  s = LoadCompleted(completed_path, [&](const CompletedRecord& r) {
-    if (keep(r)) std::fputs(FormatCompletedLine(r).c_str(), f);
-  });
-  if (!s.ok()) {
-    std::fclose(f);
-    std::remove(tmp.c_str());
-    return s;
-  }
-  return FsyncAndRename(f, tmp, completed_path);
+  return (*reader)->status();
 }
 
 Result<std::unique_ptr<ListFileWriter>> ListFileWriter::Open(
@@ -187,8 +208,8 @@ ListFileWriter::~ListFileWriter() {
   std::remove((path_ + ".tmp").c_str());
 }
 
-void ListFileWriter::Add(const std::string& url) {
-  std::fputs(url.c_str(), file_);
+void ListFileWriter::Add(const std::string& line) {
+  std::fputs(line.c_str(), file_);
   std::fputc('\n', file_);
   ++lines_;
 }

@@ -42,7 +42,9 @@ std::vector<DeepSampler::Sample> DeepSampler::Take() {
 CheckPool::CheckPool(
     const ListingIndex* index, int threads,
     std::function<std::unique_ptr<ObjectFetcher>()> make_fetcher)
-    : index_(index), make_fetcher_(std::move(make_fetcher)) {
+    : index_(index),
+      make_fetcher_(std::move(make_fetcher)),
+      flags_(index->size(), 0) {
   for (int i = 0; i < std::max(threads, 1); ++i) {
     threads_.emplace_back([this] { Work(); });
   }
@@ -86,39 +88,80 @@ void CheckPool::Work() {
 }
 
 void CheckPool::RunJob(ObjectFetcher* fetcher, const Job& job) {
+  if (job.kind != Kind::kDeep) return RunHead(fetcher, job);
   std::string key = index_->Key(job.index);
-  if (job.kind == Kind::kEtag) {
-    Result<std::string> etag = fetcher->SourceEtag(job.url);
-    if (!etag.ok()) return Record(job, etag.status(), false, false, "");
-    std::string src, dst;
-    bool plain = !etag->empty() && etag->rfind("W/", 0) != 0 &&
-                 ParsePlainMd5Etag(*etag, &src) &&
-                 index_->PlainMd5(job.index, &dst);
-    if (!plain) return Record(job, Status::OK(), false, true, "");
-    return Record(
-        job, Status::OK(), src != dst, false,
-        "source ETag " + HexEncode(src) + ", S3 ETag " + HexEncode(dst));
-  }
   Result<ObjectDigest> src = fetcher->Source(job.url);
-  if (!src.ok()) return Record(job, src.status(), false, false, "");
+  if (!src.ok()) return Record(job.kind, job, src.status(), false, false, "");
   Result<ObjectDigest> dst = fetcher->Destination(key);
-  if (!dst.ok()) return Record(job, dst.status(), false, false, "");
+  if (!dst.ok()) return Record(job.kind, job, dst.status(), false, false, "");
   bool same = src->bytes == dst->bytes && src->md5 == dst->md5;
-  Record(job, Status::OK(), !same, false,
+  Record(job.kind, job, Status::OK(), !same, false,
          "source " + std::to_string(src->bytes) + " bytes md5 " +
              HexEncode(src->md5) + ", S3 " + std::to_string(dst->bytes) +
              " bytes md5 " + HexEncode(dst->md5));
 }
 
-void CheckPool::Record(const Job& job, Status outcome, bool corrupt,
+void CheckPool::RunHead(ObjectFetcher* fetcher, const Job& job) {
+  Result<SourceHead> head = fetcher->Head(job.url);
+  if (job.kind != Kind::kEtag) RecordSize(job, head);
+  if (job.kind == Kind::kSize) return;
+  if (!head.ok())
+    return Record(Kind::kEtag, job, head.status(), false, false, "");
+  std::string src, dst;
+  bool plain = !head->etag.empty() && head->etag.rfind("W/", 0) != 0 &&
+               ParsePlainMd5Etag(head->etag, &src) &&
+               index_->PlainMd5(job.index, &dst);
+  if (!plain) return Record(Kind::kEtag, job, Status::OK(), false, true, "");
+  Record(Kind::kEtag, job, Status::OK(), src != dst, false,
+         "source ETag " + HexEncode(src) + ", S3 ETag " + HexEncode(dst));
+}
+
+void CheckPool::RecordSize(const Job& job, const Result<SourceHead>& head) {
+  uint64_t listed = index_->Size(job.index);
+  std::lock_guard<std::mutex> lock(mu_);
+  // A combined job is counted once, by Record().
+  if (job.kind == Kind::kSize && ++finished_ % 1000 == 0 && progress_) {
+    progress_(finished_);
+  }
+  uint8_t& f = flags_[job.index];
+  Status outcome = head.status();
+  if (outcome.ok() && head->length < 0) {
+    outcome = Status::Http("HEAD " + job.url + ": no Content-Length");
+  }
+  if (!outcome.ok()) {
+    ++size_.errors;
+    if (outcome.code() == Status::Code::kAuth) ++size_.denied;
+    f |= kUnverified;
+    if (errors_.size() < kMaxErrorExamples) {
+      errors_.push_back({job.url, index_->Key(job.index), outcome.ToString()});
+    }
+    return;
+  }
+  ++size_.checked;
+  if (static_cast<uint64_t>(head->length) == listed) {
+    f |= kVerified;
+    return;
+  }
+  ++size_.mismatched;
+  f |= kSizeMismatch;
+  if (size_mismatches_.size() < kMaxErrorExamples) {
+    size_mismatches_.push_back({job.url, index_->Key(job.index),
+                                "source " + std::to_string(head->length) +
+                                    " bytes, S3 " + std::to_string(listed)});
+  }
+}
+
+void CheckPool::Record(Kind kind, const Job& job, Status outcome, bool corrupt,
                        bool skipped, std::string detail) {
   std::lock_guard<std::mutex> lock(mu_);
   if (++finished_ % 1000 == 0 && progress_) progress_(finished_);
-  CheckCounts& c = job.kind == Kind::kDeep ? deep_ : etag_;
+  CheckCounts& c = kind == Kind::kDeep ? deep_ : etag_;
+  uint8_t& f = flags_[job.index];
   std::string key = index_->Key(job.index);
   if (!outcome.ok()) {
     ++c.errors;
     if (outcome.code() == Status::Code::kAuth) ++c.denied;
+    f |= kUnverified;
     if (errors_.size() < kMaxErrorExamples) {
       errors_.push_back({job.url, key, outcome.ToString()});
     }
@@ -129,8 +172,12 @@ void CheckPool::Record(const Job& job, Status outcome, bool corrupt,
     return;
   }
   ++c.checked;
-  if (!corrupt) return;
+  if (!corrupt) {
+    if (kind == Kind::kDeep) f |= kVerified;
+    return;
+  }
   ++c.mismatched;
+  f |= kCorrupt;
   if (std::find(corrupt_idx_.begin(), corrupt_idx_.end(), job.index) ==
       corrupt_idx_.end()) {
     corrupt_idx_.push_back(job.index);

@@ -20,11 +20,15 @@ struct FakeWorld {
 class FakeFetcher : public ObjectFetcher {
  public:
   explicit FakeFetcher(const FakeWorld* w) : w_(w) {}
-  Result<std::string> SourceEtag(const std::string& url) override {
+  Result<SourceHead> Head(const std::string& url) override {
     auto it = w_->source_etag.find(url);
     if (it == w_->source_etag.end())
       return Status::Http("HEAD " + url + ": 404");
-    return it->second;
+    auto body = w_->source.find(url);
+    return SourceHead{it->second,
+                      body == w_->source.end()
+                          ? -1
+                          : static_cast<int64_t>(body->second.size())};
   }
   Result<ObjectDigest> Source(const std::string& url) override {
     return Digest(w_->source, url);
@@ -117,6 +121,45 @@ TEST(CheckPoolTest, EtagCheckComparesPlainMd5sOnly) {
   ASSERT_EQ(pool.corrupt().size(), 1u);
   EXPECT_EQ(pool.corrupt()[0].key, "i/diff");
   EXPECT_EQ(pool.deep().checked, 0u);
+}
+
+TEST(CheckPoolTest, SourceSizeVerifiesOrFlagsEachObject) {
+  FakeWorld w;
+  ListingIndex index("i/");
+  index.Add("i/ok", 3, "");
+  index.Add("i/short", 2, "");
+  index.Add("i/gone", 3, "");
+  index.Add("i/nolength", 3, "");
+  index.Add("i/both", 1, QuotedMd5("a"));
+  index.Finish();
+  for (const char* u : {"u/ok", "u/short", "u/nolength"}) {
+    w.source_etag[u] = "\"x\"";
+  }
+  w.source["u/ok"] = "abc";
+  w.source["u/short"] = "abc";
+  w.source_etag["u/both"] = QuotedMd5("b");  // same size, other bytes
+  w.source["u/both"] = "b";
+  CheckPool pool(&index, 2, [&w] { return std::make_unique<FakeFetcher>(&w); });
+  pool.Submit(CheckPool::Kind::kSize, 0, "u/ok");
+  pool.Submit(CheckPool::Kind::kSize, 1, "u/short");
+  pool.Submit(CheckPool::Kind::kSize, 2, "u/gone");
+  pool.Submit(CheckPool::Kind::kSize, 3, "u/nolength");
+  pool.Submit(CheckPool::Kind::kSizeAndEtag, 4, "u/both");
+  pool.Finish();
+  const std::vector<uint8_t>& f = pool.result_flags();
+  EXPECT_EQ(f[0], kVerified);
+  EXPECT_EQ(f[1], kSizeMismatch);
+  EXPECT_EQ(f[2], kUnverified);
+  EXPECT_EQ(f[3], kUnverified);
+  EXPECT_EQ(f[4], kVerified | kCorrupt);
+  EXPECT_EQ(pool.size().checked, 3u);
+  EXPECT_EQ(pool.size().mismatched, 1u);
+  EXPECT_EQ(pool.size().errors, 2u);
+  ASSERT_EQ(pool.size_mismatches().size(), 1u);
+  EXPECT_EQ(pool.size_mismatches()[0].detail, "source 3 bytes, S3 2");
+  EXPECT_EQ(pool.etag().mismatched, 1u);
+  // The pool never wrote the index itself.
+  for (size_t i = 0; i < index.size(); ++i) EXPECT_EQ(index.flags(i), 0);
 }
 
 std::vector<size_t> SampleIndices(uint64_t count, double fraction,

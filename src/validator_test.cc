@@ -65,11 +65,7 @@ class ValidatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     mapping_ = KeyMappingOptions{kSrc, "images/", false};
-    index_.Add("images/a.jpg", 1, kMd5A);
-    index_.Add("images/b.jpg", 2, "");
-    index_.Add("images/c.jpg", 3, "");
-    index_.Add("images/extra.jpg", 4, "");
-    index_.Finish();
+    MakeIndex(&index_);
     std::string s = kSrc;
     WriteFile(dir_.File("urls.txt"),
               s + "x/a.jpg\n" + s + "x/b.jpg\r\n" + s + "x/c.jpg?v=1\n" + s +
@@ -78,51 +74,87 @@ class ValidatorTest : public ::testing::Test {
     WriteFile(dir_.File("completed.txt"),
               s + "x/a.jpg\timages/a.jpg\t1\tmd5:x\n" + s +
                   "x/b.jpg\timages/b.jpg\t99\t\n" +  // wrong size
-                  s + "x/c.jpg\timages/c.jpg\t7\t\n" + s +
-                  "x/c.jpg\timages/c.jpg\t3\t\n" +  // later record wins
+                  s + "x/c.jpg?v=1\timages/c.jpg\t7\t\n" + s +
+                  "x/c.jpg?v=1\timages/c.jpg\t3\t\tdest\n" +  // later wins
+                  s + "x/c.jpg?v=1\timages/c.jpg\t999\t\tother\n" +  // not ours
                   s + "x/gone.jpg\timages/gone.jpg\t5\t\n" +
                   "u\tother/x.jpg\t1\t\n");
+    // a's last attempt failed (410) but a record says it was copied since;
+    // lost one's last attempt was a 404.
+    gone_ = {{s + "x/a.jpg", "http 410"}, {s + "y/lost%20one.jpg", "http 404"}};
   }
 
-  void RunPasses() {
-    ASSERT_TRUE(
-        ApplyCompleted(dir_.File("completed.txt"), &index_, &result_).ok());
+  static void MakeIndex(ListingIndex* index) {
+    index->Add("images/a.jpg", 1, kMd5A);
+    index->Add("images/b.jpg", 2, "");
+    index->Add("images/c.jpg", 3, "");
+    index->Add("images/extra.jpg", 4, "");
+    index->Finish();
+  }
+
+  void RunPasses(ListingIndex* index) {
+    RecordedObjects records(*index);
+    result_ = ValidationResult();
+    retry_.clear();
+    gone_out_.clear();
+    present_.clear();
+    GoneUrls gone = gone_;
+    ASSERT_TRUE(ApplyCompleted(dir_.File("completed.txt"), "dest", index,
+                               &records, &gone, &result_)
+                    .ok());
     Status s = CompareUrls(
-        dir_.File("urls.txt"), mapping_, &index_,
-        [this](const std::string& u) { retry_.push_back(u); },
-        [this](size_t i, const std::string& u) { present_[i] = u; }, &result_);
+        dir_.File("urls.txt"), mapping_, index, records,
+        [this](size_t i, const std::string& u, bool needs_size) {
+          present_[i] = {u, needs_size};
+        },
+        &result_);
     ASSERT_TRUE(s.ok()) << s.ToString();
-    CountExtras(index_, &result_);
+    CountExtras(*index, &result_);
+    s = ReportUrls(
+        dir_.File("urls.txt"), mapping_, index, gone,
+        [this](const std::string& u) { retry_.push_back(u); },
+        [this](const std::string& u, const std::string& reason) {
+          gone_out_.push_back(u + "\t" + reason);
+        },
+        &result_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
   }
 
   TempDir dir_;
   KeyMappingOptions mapping_;
   ListingIndex index_{"images/"};
+  GoneUrls gone_;
   ValidationResult result_;
-  std::vector<std::string> retry_;
-  std::map<size_t, std::string> present_;
+  std::vector<std::string> retry_, gone_out_;
+  std::map<size_t, std::pair<std::string, bool>> present_;
 };
 
 TEST_F(ValidatorTest, CountsEverything) {
-  RunPasses();
+  RunPasses(&index_);
   const ValidationCounts& c = result_.counts;
   EXPECT_EQ(c.url_lines, 8u);
   EXPECT_EQ(c.malformed, 1u);
   EXPECT_EQ(c.expected, 5u);  // a b c gone lost
   EXPECT_EQ(c.duplicate_urls, 2u);
   EXPECT_EQ(c.present, 3u);
-  EXPECT_EQ(c.missing, 2u);
-  EXPECT_EQ(c.size_mismatches, 1u);
+  EXPECT_EQ(c.verified, 2u);  // a and c, by their records
+  EXPECT_EQ(c.verified_by_record, 2u);
+  EXPECT_EQ(c.missing, 1u);          // gone.jpg: a re-run may fix it
+  EXPECT_EQ(c.gone, 1u);             // lost one: 404 on its last attempt
+  EXPECT_EQ(c.size_mismatches, 1u);  // b
+  EXPECT_EQ(c.corrupt, 0u);
+  EXPECT_EQ(c.unverified, 0u);
   EXPECT_EQ(c.listed, 4u);
   EXPECT_EQ(c.extra, 1u);
-  EXPECT_EQ(c.completed_records, 6u);
+  EXPECT_EQ(c.completed_records, 6u);        // not the other bucket's
   EXPECT_EQ(c.completed_not_in_bucket, 1u);  // gone.jpg
   std::string s = kSrc;
-  EXPECT_EQ(retry_, (std::vector<std::string>{s + "x/b.jpg", s + "x/gone.jpg",
-                                              s + "y/lost%20one.jpg"}));
-  EXPECT_EQ(
-      result_.missing_examples,
-      (std::vector<std::string>{s + "x/gone.jpg", s + "y/lost%20one.jpg"}));
+  EXPECT_EQ(retry_,
+            (std::vector<std::string>{s + "x/b.jpg", s + "x/gone.jpg"}));
+  EXPECT_EQ(gone_out_,
+            (std::vector<std::string>{s + "y/lost%20one.jpg\thttp 404"}));
+  EXPECT_EQ(result_.missing_examples,
+            (std::vector<std::string>{s + "x/gone.jpg"}));
   ASSERT_EQ(result_.size_mismatch_examples.size(), 1u);
   EXPECT_EQ(result_.size_mismatch_examples[0].key, "images/b.jpg");
   EXPECT_EQ(result_.size_mismatch_examples[0].recorded, 99u);
@@ -132,23 +164,73 @@ TEST_F(ValidatorTest, CountsEverything) {
   ASSERT_EQ(result_.malformed_examples.size(), 1u);
   EXPECT_EQ(result_.malformed_examples[0].rfind("not-a-url: malformed url", 0),
             0u);
-  // a and c are offered for checks once each; b (size mismatch) is not.
+  // a and c are offered for checks once each, needing no source size; b
+  // (size mismatch) is not offered.
   EXPECT_EQ(present_.size(), 2u);
-  EXPECT_EQ(present_[0], s + "x/a.jpg");
-  EXPECT_EQ(present_[2], s + "x/c.jpg?v=1");
+  EXPECT_EQ(present_[0], std::make_pair(s + "x/a.jpg", false));
+  EXPECT_EQ(present_[2], std::make_pair(s + "x/c.jpg?v=1", false));
 }
 
-TEST_F(ValidatorTest, PruneDropsAbsentAndBadRecords) {
-  RunPasses();
+TEST_F(ValidatorTest, WithoutATrustedRecordAnObjectIsUnverified) {
+  // No completed.txt at all: every present object needs the source's size.
+  std::remove(dir_.File("completed.txt").c_str());
+  RunPasses(&index_);
+  EXPECT_EQ(present_.size(), 3u);
+  for (const auto& p : present_) EXPECT_TRUE(p.second.second);
+  // No check ran (the source could not be asked): nothing is verified.
+  // a's last attempt was a 410 and no record says otherwise: gone.
+  const ValidationCounts& c = result_.counts;
+  EXPECT_EQ(c.verified, 0u);
+  EXPECT_EQ(c.unverified, 2u);
+  EXPECT_EQ(c.gone, 2u);
+  std::string s = kSrc;
+  EXPECT_EQ(retry_, (std::vector<std::string>{s + "x/b.jpg", s + "x/c.jpg?v=1",
+                                              s + "x/gone.jpg"}));
+  EXPECT_EQ(gone_out_,
+            (std::vector<std::string>{s + "x/a.jpg\thttp 410",
+                                      s + "y/lost%20one.jpg\thttp 404"}));
+  // A record of another URL for the key does not vouch for it either.
+  WriteFile(dir_.File("completed.txt"),
+            "https://elsewhere/a.jpg\timages/a.jpg\t1\t\n");
+  ListingIndex fresh("images/");
+  MakeIndex(&fresh);
+  RunPasses(&fresh);
+  EXPECT_TRUE(present_[0].second);
+}
+
+TEST_F(ValidatorTest, PruneMarksCorruptDropsBadAndAPrunedObjectStaysBad) {
+  RunPasses(&index_);
   index_.SetFlag(0, kCorrupt);  // as a deep check would
-  size_t dropped = 0;
+  size_t changed = 0;
   ASSERT_TRUE(
-      PruneCompleted(dir_.File("completed.txt"), index_, &dropped).ok());
-  EXPECT_EQ(dropped, 3u);  // a (corrupt), b (size), gone (absent)
+      PruneCompleted(dir_.File("completed.txt"), "dest", index_, &changed)
+          .ok());
+  EXPECT_EQ(changed, 4u);  // a (marked), b and c 7 (size), gone (absent)
   std::string s = kSrc;
   EXPECT_EQ(ReadFile(dir_.File("completed.txt")),
-            s + "x/c.jpg\timages/c.jpg\t7\t\n" + s +
-                "x/c.jpg\timages/c.jpg\t3\t\n" + "u\tother/x.jpg\t1\t\n");
+            "# wrong\t" + s + "x/a.jpg\timages/a.jpg\t1\tmd5:x\n" + s +
+                "x/c.jpg?v=1\timages/c.jpg\t3\t\tdest\n" + s +
+                "x/c.jpg?v=1\timages/c.jpg\t999\t\tother\n" +
+                "u\tother/x.jpg\t1\t\n");
+  // The next validate, with no check at all, still reports a as wrong and
+  // b as needing the source's size: pruning made nothing good.
+  ListingIndex again("images/");
+  MakeIndex(&again);
+  RunPasses(&again);
+  EXPECT_EQ(result_.counts.corrupt, 1u);
+  EXPECT_EQ(result_.counts.verified, 1u);  // c
+  EXPECT_EQ(retry_, (std::vector<std::string>{s + "x/a.jpg", s + "x/b.jpg",
+                                              s + "x/gone.jpg"}));
+  EXPECT_TRUE(present_[1].second);
+  // A record appended after the marker (a repair run) vouches again.
+  std::string text = ReadFile(dir_.File("completed.txt"));
+  WriteFile(dir_.File("completed.txt"),
+            text + s + "x/a.jpg\timages/a.jpg\t1\tmd5:y\tdest\n");
+  ListingIndex repaired("images/");
+  MakeIndex(&repaired);
+  RunPasses(&repaired);
+  EXPECT_EQ(result_.counts.corrupt, 0u);
+  EXPECT_EQ(result_.counts.verified, 2u);  // a and c
 }
 
 TEST_F(ValidatorTest, NothingToPruneLeavesFileAlone) {
@@ -158,11 +240,15 @@ TEST_F(ValidatorTest, NothingToPruneLeavesFileAlone) {
     all.Add(k, 0, "");
   }
   all.Finish();
-  WriteFile(dir_.File("c2.txt"), "u\timages/a.jpg\t0\t\ntorn");
-  size_t dropped = 9;
-  ASSERT_TRUE(PruneCompleted(dir_.File("c2.txt"), all, &dropped).ok());
-  EXPECT_EQ(dropped, 0u);
-  EXPECT_EQ(ReadFile(dir_.File("c2.txt")), "u\timages/a.jpg\t0\t\ntorn");
+  WriteFile(dir_.File("c2.txt"),
+            "# cfmigrate completed v2\nu\timages/a.jpg\t0\t\tdest\n"
+            "u\timages/zz.jpg\t0\t\tother\ntorn");
+  size_t changed = 9;
+  ASSERT_TRUE(PruneCompleted(dir_.File("c2.txt"), "dest", all, &changed).ok());
+  EXPECT_EQ(changed, 0u);
+  EXPECT_EQ(ReadFile(dir_.File("c2.txt")),
+            "# cfmigrate completed v2\nu\timages/a.jpg\t0\t\tdest\n"
+            "u\timages/zz.jpg\t0\t\tother\ntorn");
 }
 
 TEST(ListFileWriterTest, CommitRenamesAndAbandonLeavesNothing) {

@@ -1,5 +1,6 @@
 #include "work_feed.h"
 
+#include "completed_log.h"
 #include "result_sink.h"
 #include "url_list.h"
 
@@ -42,7 +43,9 @@ void WorkFeed::ReadAll() {
         sink_->Malformed(url, key.status().message());
         continue;
       }
-      if (!done_->Insert(url)) {
+      // Done means recorded for this URL at this key (and bucket: the
+      // caller loaded only records of this run's bucket).
+      if (!done_->Insert(RecordId(url, *key))) {
         skipped_++;
         continue;
       }

@@ -23,8 +23,10 @@ class ResultSink;
 
 class WorkFeed {
  public:
-  // `done` holds the URLs of completed.txt; the feed adds every URL it
-  // reads, so a URL is handed out at most once. Not owned; must outlive
+  // `done` holds RecordId(url, key) of the completed.txt records of this
+  // run's bucket; the feed adds the id of every URL it reads (with the key
+  // it maps to), so a URL is handed out at most once and a record of
+  // another key (prefix, layout) does not count. Not owned; must outlive
   // the feed. `sink` receives malformed lines.
   WorkFeed(std::string list_path, KeyMappingOptions mapping, UrlSet* done,
            ResultSink* sink, size_t capacity);

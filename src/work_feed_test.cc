@@ -36,7 +36,9 @@ TEST(WorkFeedTest, MapsSkipsDoneAndDuplicatesRecordsMalformed) {
   auto failed = AppendFile::Open(dir.File("failed.txt"), true);
   ResultSink sink(completed->get(), failed->get());
   UrlSet done;
-  done.Insert("http://h/a/done.jpg");
+  done.Insert(RecordId("http://h/a/done.jpg", "images/done.jpg"));
+  // Recorded at another key (another prefix or layout): not done here.
+  done.Insert(RecordId("http://h/a/2.jpg", "old/2.jpg"));
   WorkFeed feed(dir.File("urls.txt"), {"http://h/", "images/", false}, &done,
                 &sink, 2);  // a small queue makes the reader wait for us
   feed.Start();

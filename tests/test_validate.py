@@ -151,10 +151,24 @@ class ValidateTest(unittest.TestCase):
         self.assertEqual(report["corrupt"][0]["key"], self.key_for(victim))
         self.assertIn("seed 7", r.stdout)
         self.assertEqual(self.missing_list(), [self.origin.url(victim)])
-        # The ETag check sees it too, with HEAD requests only.
+        # validate remembers it (a "# wrong" marker replaced its record):
+        # still wrong without any check, and not checked again.
         r, report = self.validate("--etag-check")
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertEqual(report["bytes_differ"], 1)
+        self.assertEqual(report["etag_check"]["checked"], 20)
+        self.assertEqual(self.missing_list(), [self.origin.url(victim)])
+
+    def test_same_size_overwrite_caught_by_etag_check(self):
+        self.write_urls()
+        self.migrate_by_hand()
+        victim = "/img/d1/photo_7.jpg"
+        evil = bytes(b ^ 0x0F for b in self.files[victim])
+        self.s3.put_object(Bucket=BUCKET, Key=self.key_for(victim), Body=evil)
+        r, report = self.validate("--etag-check")  # HEAD requests only
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertEqual(report["etag_check"]["mismatched"], 1)
+        self.assertEqual(self.missing_list(), [self.origin.url(victim)])
 
     def test_deep_fraction_and_size_mismatch(self):
         self.write_urls()
@@ -325,6 +339,12 @@ class ValidateLargeListingTest(unittest.TestCase):
         with open(urls, "w") as f:
             for i in range(self.N + 3):  # 3 never uploaded
                 f.write("https://cdn.example/p/img_%06d.jpg\n" % i)
+        # The records of the run that copied them (no source to ask here).
+        with open(os.path.join(d.name, "completed.txt"), "w") as f:
+            f.write("# cfmigrate completed v2\n")
+            for i in range(self.N):
+                f.write("https://cdn.example/p/img_%06d.jpg\tbig-img_%06d.jpg"
+                        "\t0\t\t%s\n" % (i, i, BUCKET))
         r = subprocess.run(
             [BIN, "validate", "--destination-bucket", BUCKET,
              "--destination-prefix", "big-", "--concurrency", "8",

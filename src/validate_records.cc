@@ -1,0 +1,88 @@
+#include "validate_records.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "fingerprint.h"
+#include "validator.h"
+
+namespace cfm {
+namespace {
+
+// A record or marker that `bucket`'s validate judges.
+bool OfBucket(const CompletedRecord& r, const std::string& bucket) {
+  return r.bucket.empty() || r.bucket == bucket;
+}
+
+enum class Fate { kKeep, kDrop, kMark };
+
+Fate Judge(const CompletedRecord* r, const std::string& bucket,
+           const ListingIndex& index) {
+  if (r == nullptr || !OfBucket(*r, bucket)) return Fate::kKeep;
+  if (r->key.compare(0, index.prefix().size(), index.prefix()) != 0) {
+    return Fate::kKeep;  // another prefix: not ours to judge
+  }
+  int64_t i = index.Find(r->key);
+  if (i < 0) return Fate::kDrop;
+  if (r->wrong) return Fate::kKeep;
+  if (r->bytes != index.Size(i)) return Fate::kDrop;
+  return (index.flags(i) & kCorrupt) ? Fate::kMark : Fate::kKeep;
+}
+
+}  // namespace
+
+RecordedObjects::RecordedObjects(const ListingIndex& index)
+    : url_hash_(index.size(), 0), bytes_(index.size(), 0) {}
+
+uint64_t RecordedObjects::UrlHash(std::string_view url) {
+  return Hash64(url) | 1;  // never 0, which means "nothing recorded"
+}
+
+void RecordedObjects::Note(size_t i, const CompletedRecord& r) {
+  url_hash_[i] = UrlHash(r.url);
+  bytes_[i] = r.wrong ? kWrong : r.bytes;
+}
+
+bool RecordedObjects::Lookup(size_t i, std::string_view url,
+                             uint64_t* bytes) const {
+  if (url_hash_[i] == 0 || url_hash_[i] != UrlHash(url)) return false;
+  *bytes = bytes_[i];
+  return true;
+}
+
+Status PruneCompleted(const std::string& completed_path,
+                      const std::string& bucket, const ListingIndex& index,
+                      size_t* changed) {
+  *changed = 0;
+  Status s = ScanCompleted(completed_path,
+                           [&](const CompletedRecord* r, std::string_view) {
+                             if (Judge(r, bucket, index) != Fate::kKeep) {
+                               ++*changed;
+                             }
+                           });
+  if (!s.ok() || *changed == 0) return s;
+  std::string tmp = completed_path + ".validate.tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (f == nullptr) {
+    return Status::IOError(tmp + ": open: " + std::strerror(errno));
+  }
+  s = ScanCompleted(completed_path,
+                    [&](const CompletedRecord* r, std::string_view line) {
+                      Fate fate = Judge(r, bucket, index);
+                      if (fate == Fate::kDrop) return;
+                      if (fate == Fate::kMark) {
+                        std::fputs(kWrongMarker, f);
+                      }
+                      std::fwrite(line.data(), 1, line.size(), f);
+                      std::fputc('\n', f);
+                    });
+  if (!s.ok()) {
+    std::fclose(f);
+    std::remove(tmp.c_str());
+    return s;
+  }
+  return FsyncAndRename(f, tmp, completed_path);
+}
+
+}  // namespace cfm
