@@ -5,6 +5,8 @@
 
 #include <fstream>
 
+#include "validate_gone.h"
+
 namespace cfm {
 
 std::string ReasonClass(std::string_view reason) {
@@ -19,8 +21,7 @@ std::string ReasonClass(std::string_view reason) {
 
 FailureKind KindOf(std::string_view c) {
   if (c.rfind("malformed url", 0) == 0) return FailureKind::kMalformed;
-  if (c == "http 403" || c == "http 404" || c == "http 410")
-    return FailureKind::kGone;
+  if (IsGoneReason(c)) return FailureKind::kGone;
   return FailureKind::kRetryable;
 }
 

@@ -17,6 +17,8 @@ TEST(FailureTallyTest, KindOf) {
   EXPECT_EQ(KindOf("http 404"), FailureKind::kGone);
   EXPECT_EQ(KindOf("http 410"), FailureKind::kGone);
   EXPECT_EQ(KindOf("http 403"), FailureKind::kGone);
+  EXPECT_EQ(KindOf("source http 404"), FailureKind::kGone);
+  EXPECT_EQ(KindOf("source http 503"), FailureKind::kRetryable);
   EXPECT_EQ(KindOf("malformed url: no host"), FailureKind::kMalformed);
   EXPECT_EQ(KindOf("http 503"), FailureKind::kRetryable);
   EXPECT_EQ(KindOf("timeout"), FailureKind::kRetryable);

@@ -7,13 +7,19 @@
 
 namespace cfm {
 
-bool IsGoneReason(std::string_view reason) {
+std::string_view GoneStatus(std::string_view reason) {
+  // migrate names the side ("source http 404"); older lists do not.
+  if (reason.rfind("source ", 0) == 0) reason.remove_prefix(7);
   for (std::string_view gone : {"http 404", "http 410", "http 403"}) {
     if (reason.substr(0, gone.size()) != gone) continue;
     std::string_view rest = reason.substr(gone.size());
-    if (rest.empty() || rest[0] == ' ' || rest[0] == '\r') return true;
+    if (rest.empty() || rest[0] == ' ' || rest[0] == '\r') return gone;
   }
-  return false;
+  return {};
+}
+
+bool IsGoneReason(std::string_view reason) {
+  return !GoneStatus(reason).empty();
 }
 
 Status LoadGoneUrls(const std::vector<std::string>& lists_oldest_first,
@@ -34,7 +40,7 @@ Status LoadGoneUrls(const std::vector<std::string>& lists_oldest_first,
                                     ? ""
                                     : std::string_view(line).substr(tab + 1);
       if (IsGoneReason(reason)) {
-        (*gone)[std::string(url)] = std::string(reason.substr(0, 8));
+        (*gone)[std::string(url)] = std::string(GoneStatus(reason));
       } else {
         gone->erase(std::string(url));
       }

@@ -17,8 +17,12 @@ namespace cfm {
 // URL -> the reason of its last failed attempt ("http 404").
 using GoneUrls = std::unordered_map<std::string, std::string>;
 
-// True for "http 404", "http 410" and "http 403" (the reasons migrate
-// writes for those answers, never retried). Pure.
+// "http 404", "http 410" or "http 403" when `reason` is the one migrate
+// writes for that answer of the source ("source http 404", or "http 404" in
+// lists written before reasons named their side), else "". Pure.
+std::string_view GoneStatus(std::string_view reason);
+
+// True when GoneStatus(reason) is not empty. Pure.
 bool IsGoneReason(std::string_view reason);
 
 // Reads failure lists ("URL\treason" lines, as migrate writes

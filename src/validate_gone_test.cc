@@ -16,6 +16,12 @@ TEST(ValidateGoneTest, GoneReasons) {
   EXPECT_FALSE(IsGoneReason("s3 http 403"));
   EXPECT_FALSE(IsGoneReason("timeout after 4 attempts"));
   EXPECT_FALSE(IsGoneReason(""));
+  // The reasons migrate writes now name the side; gone.txt keeps the status.
+  EXPECT_EQ(GoneStatus("source http 404"), "http 404");
+  EXPECT_EQ(GoneStatus("source http 410"), "http 410");
+  EXPECT_EQ(GoneStatus("source http 403"), "http 403");
+  EXPECT_EQ(GoneStatus("source http 503 after 4 attempts"), "");
+  EXPECT_EQ(GoneStatus("s3 http 404"), "");
 }
 
 TEST(ValidateGoneTest, TheLastListNamingAUrlDecides) {
