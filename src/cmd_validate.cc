@@ -13,6 +13,7 @@
 #include "credentials.h"
 #include "log.h"
 #include "status_file.h"
+#include "stop_signals.h"
 #include "validate_report.h"
 #include "validate_s3.h"
 
@@ -238,6 +239,9 @@ Status Compare(Run* run, ListingIndex* index) {
   if (!st.ok()) return st;
   r.compare_seconds = SecondsSince(start);
   CountExtras(*index, &r.result);
+  // From here files change: a signal is only counted, and RunValidate
+  // reports it once every result is written.
+  InstallStopSignals();
   auto missing = ListFileWriter::Open(r.missing_path);
   if (!missing.ok()) return missing.status();
   auto gone_list = ListFileWriter::Open(r.gone_path);
@@ -321,10 +325,20 @@ int RunValidate(const std::vector<std::string>& args) {
   run.status = std::make_unique<SimpleStatusFile>(StatePath(s, "status.json"),
                                                   "validate");
   ListingIndex index(run.report.prefix, run.report.etag_check);
+  // Until the results are written a signal ends validate at once: nothing
+  // it wrote before (status.json aside) has changed.
+  SetStartupPhase("validating (listing the bucket, checking the objects)");
   Status st = ListBucket(&run, &index);
   if (st.ok()) {
     index.Finish();
     st = Compare(&run, &index);
+  }
+  if (st.ok() && run.report.result.counts.url_lines == 0) {
+    spdlog::error("SOURCE_URLS_FILE {} holds no URL; nothing to validate",
+                  run.report.urls_file);
+    FlushLogs();
+    run.status->End(kExitConfig, "stopped: no URL in the list");
+    return kExitConfig;
   }
   if (!st.ok()) {
     spdlog::error("validate: {}", st.ToString());
@@ -336,7 +350,13 @@ int RunValidate(const std::vector<std::string>& args) {
                     "stopped: " + st.ToString());
     return config ? kExitConfig : kExitFailures;
   }
-  return Finish(&run);
+  int code = Finish(&run);
+  if (InstallStopSignals()->load() > 0) {
+    spdlog::warn("interrupted while writing the results; they are complete");
+    FlushLogs();
+    return kExitInterrupted;
+  }
+  return code;
 }
 
 }  // namespace cfm

@@ -123,7 +123,9 @@ std::string Outputs(const ValidateReport& r) {
 
 bool CompleteAndIntact(const ValidateReport& r) {
   const ValidationCounts& c = r.result.counts;
-  return c.verified == c.expected && c.gone == 0 && c.malformed == 0;
+  // An empty list proves nothing: it is never "complete".
+  return c.expected > 0 && c.verified == c.expected && c.gone == 0 &&
+         c.malformed == 0;
 }
 
 bool CompleteExceptGone(const ValidateReport& r) {
