@@ -42,6 +42,13 @@ TEST(ValidateReportTest, IntactOnlyWhenEveryExpectedObjectIsVerified) {
   EXPECT_EQ(ValidateExitCode(r), kExitFailures);
 }
 
+TEST(ValidateReportTest, AnEmptyListIsNeverComplete) {
+  ValidateReport r = Report(0, 0);
+  EXPECT_FALSE(CompleteAndIntact(r));
+  EXPECT_NE(ValidateExitCode(r), kExitOk);
+  EXPECT_FALSE(Says(r, "RESULT: complete and intact"));
+}
+
 TEST(ValidateReportTest, GoneIsItsOwnVerdict) {
   ValidateReport r = Report(3, 2);
   r.result.counts.gone = 1;

@@ -230,6 +230,17 @@ class ValidateTest(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("DESTINATION_BUCKET", r.stderr)
 
+    def test_empty_list_is_refused_not_complete(self):
+        # A bucket holding everything and a list holding nothing (a failed
+        # collect, blank lines, a BOM) proves nothing: exit 2, never intact.
+        self.migrate_by_hand()
+        with open(self.path("urls.txt"), "w") as f:
+            f.write("\ufeff\n  \n\r\n")
+        r, _ = self.validate()
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("holds no URL", r.stderr)
+        self.assertNotIn("complete and intact", r.stdout + r.stderr)
+
     def test_missing_urls_file_is_exit_2(self):
         r, _ = self.validate(urls="nope.txt")
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
