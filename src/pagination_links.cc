@@ -3,24 +3,10 @@
 #include <cctype>
 
 #include "pagination.h"
+#include "url_escape.h"
 
 namespace cfm {
 namespace {
-
-std::string PercentEncode(std::string_view s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 // Length of "scheme://authority" in an absolute URL, or 0.
 size_t OriginLength(std::string_view url) {
@@ -39,7 +25,7 @@ std::string SetQueryParam(std::string_view url, std::string_view name,
     fragment = url.substr(hash);
     url = url.substr(0, hash);
   }
-  std::string param = std::string(name) + "=" + PercentEncode(value);
+  std::string param = std::string(name) + "=" + PercentEncodeComponent(value);
   size_t q = url.find('?');
   if (q == std::string_view::npos)
     return std::string(url) + "?" + param + std::string(fragment);

@@ -7,25 +7,12 @@
 #include <memory>
 #include <vector>
 
+#include "url_escape.h"
+
 namespace cfm {
 namespace {
 
 constexpr std::string_view kMask = "***";
-
-std::string PercentEncoded(std::string_view s, bool lower) {
-  const char* hex = lower ? "0123456789abcdef" : "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 void ReplaceAll(std::string* text, const std::string& what) {
   if (what.empty()) return;
@@ -92,8 +79,8 @@ std::string Redact(std::string_view text, const Secret& secret) {
   MaskParam(&out, secret.query_param);
   if (!secret.token.empty()) {
     ReplaceAll(&out, secret.token);
-    ReplaceAll(&out, PercentEncoded(secret.token, false));
-    ReplaceAll(&out, PercentEncoded(secret.token, true));
+    ReplaceAll(&out, PercentEncodeComponent(secret.token, false));
+    ReplaceAll(&out, PercentEncodeComponent(secret.token, true));
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "url_escape.h"
 
+#include <cctype>
+
 #include "crypto.h"
 
 namespace cfm {
@@ -51,6 +53,21 @@ std::string NormalizeUrl(std::string_view url) {
     out.push_back('%');
     out.push_back(kHex[c >> 4]);
     out.push_back(kHex[c & 0xF]);
+  }
+  return out;
+}
+
+std::string PercentEncodeComponent(std::string_view s, bool lower) {
+  const char* hex = lower ? "0123456789abcdef" : "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
   }
   return out;
 }

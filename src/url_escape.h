@@ -16,6 +16,11 @@ namespace cfm {
 // == NormalizeUrl(u). Pure.
 std::string NormalizeUrl(std::string_view url);
 
+// Percent-encodes every byte of `s` except the RFC 3986 unreserved ones
+// (letters, digits, "-._~"), for a query parameter's name or value; hex
+// digits upper-case, or lower-case with `lower`. Pure.
+std::string PercentEncodeComponent(std::string_view s, bool lower = false);
+
 // True when NormalizeUrl(url) would change nothing. Pure.
 bool IsNormalUrl(std::string_view url);
 

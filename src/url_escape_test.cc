@@ -42,5 +42,12 @@ TEST(UrlEscapeTest, IsIdempotentAndLeavesNul) {
   EXPECT_EQ(once, kBase + "a%20b%25c%FF%41" + std::string(1, '\0') + ".jpg");
 }
 
+TEST(UrlEscapeTest, PercentEncodeComponentKeepsOnlyUnreserved) {
+  EXPECT_EQ(PercentEncodeComponent("aZ0-._~"), "aZ0-._~");
+  EXPECT_EQ(PercentEncodeComponent("a b/c=d&\xC3\xA9"),
+            "a%20b%2Fc%3Dd%26%C3%A9");
+  EXPECT_EQ(PercentEncodeComponent("\xC3\xA9/", true), "%c3%a9%2f");
+}
+
 }  // namespace
 }  // namespace cfm
