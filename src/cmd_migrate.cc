@@ -143,9 +143,9 @@ int Prepare(const KeyMappingOptions& mapping, Files* f, CollisionReport* scan,
   *scan = std::move(*scanned);
   if (scan->collisions > 0 && !dry_run) {
     spdlog::error(
-        "{} keys would be written by more than one URL ({} URLs); "
-        "nothing was uploaded. Examples:",
-        scan->collisions, scan->colliding_urls);
+        "{} would be written by more than one URL ({}); nothing was "
+        "uploaded. Examples:",
+        Plural(scan->collisions, "key"), Plural(scan->colliding_urls, "URL"));
     for (const KeyCollision& c : scan->examples)
       spdlog::error("  {} <- {} and {}", c.key, c.first_url, c.second_url);
     spdlog::error(
