@@ -52,7 +52,12 @@ std::string CheckpointToJson(const Checkpoint& c) {
             {"urls_written", c.urls_written},
             {"output_bytes", c.output_bytes},
             {"duplicates", c.duplicates},
-            {"invalid", c.invalid},
+            {"duplicate_example", c.duplicate_example},
+            {"invalid", c.foreign + c.malformed},
+            {"foreign", c.foreign},
+            {"foreign_example", c.foreign_example},
+            {"malformed", c.malformed},
+            {"malformed_example", c.malformed_example},
             {"pages", c.pages},
             {"api_total", c.api_total}};
   return j.dump(2) + "\n";
@@ -78,7 +83,11 @@ Result<Checkpoint> CheckpointFromJson(std::string_view text) {
     j.at("urls_written").get_to(c.urls_written);
     j.at("output_bytes").get_to(c.output_bytes);
     j.at("duplicates").get_to(c.duplicates);
-    j.at("invalid").get_to(c.invalid);
+    c.foreign = j.value("foreign", j.at("invalid").get<int64_t>());
+    c.malformed = j.value("malformed", int64_t{0});
+    c.duplicate_example = j.value("duplicate_example", std::string());
+    c.foreign_example = j.value("foreign_example", std::string());
+    c.malformed_example = j.value("malformed_example", std::string());
     j.at("pages").get_to(c.pages);
     j.at("api_total").get_to(c.api_total);
     return c;
@@ -89,8 +98,14 @@ Result<Checkpoint> CheckpointFromJson(std::string_view text) {
 
 Status WriteFileAtomically(const std::string& path, std::string_view data) {
   std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Errno("create", tmp);
+  // A temp file left by an older version may have a wider mode.
+  if (::fchmod(fd, 0600) != 0) {
+    Status s = Errno("chmod", tmp);
+    ::close(fd);
+    return s;
+  }
   Status s = WriteAll(fd, data.data(), data.size(), tmp);
   if (s.ok() && ::fsync(fd) != 0) s = Errno("fsync", tmp);
   if (::close(fd) != 0 && s.ok()) s = Errno("close", tmp);

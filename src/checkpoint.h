@@ -24,8 +24,14 @@ struct Checkpoint {
   PageState state;           // the next page to fetch
   int64_t urls_written = 0;  // lines in the output file at `output_bytes`
   int64_t output_bytes = 0;  // flushed and fsynced length of the output file
+  // Skipped values by reason, with the first of each (redacted, short).
+  // Files written before these fields existed load with foreign = invalid.
   int64_t duplicates = 0;
-  int64_t invalid = 0;
+  std::string duplicate_example;
+  int64_t foreign = 0;  // URLs outside SOURCE_URL_PREFIX
+  std::string foreign_example;
+  int64_t malformed = 0;  // values that are not URLs
+  std::string malformed_example;
   int64_t pages = 0;
   int64_t api_total = -1;  // -1: not known
 };
@@ -35,9 +41,9 @@ std::string CheckpointToJson(const Checkpoint& checkpoint);
 // version).
 Result<Checkpoint> CheckpointFromJson(std::string_view text);
 
-// Writes `path` atomically: a temp file beside it, fsync, rename, fsync of
-// the directory. On failure the old file is untouched and kIOError says
-// which step failed.
+// Writes `path` atomically with mode 0600 (it may name the API): a temp
+// file beside it, fsync, rename, fsync of the directory. On failure the old
+// file is untouched and kIOError says which step failed.
 Status WriteFileAtomically(const std::string& path, std::string_view data);
 
 Status SaveCheckpoint(const std::string& path, const Checkpoint& checkpoint);

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace cfm {
@@ -44,7 +45,11 @@ Checkpoint Sample() {
   c.urls_written = 1234;
   c.output_bytes = 98765;
   c.duplicates = 3;
-  c.invalid = 4;
+  c.duplicate_example = "https://cdn/dup";
+  c.foreign = 4;
+  c.foreign_example = "https://else/where";
+  c.malformed = 2;
+  c.malformed_example = "{\"id\":1}";
   c.pages = 12;
   c.api_total = 5000;
   return c;
@@ -59,8 +64,25 @@ TEST_F(CheckpointTest, RoundTripsEveryField) {
   EXPECT_EQ(c->state.cursor, "c\"ur\nsor");
   EXPECT_EQ(c->api_total, 5000);
   EXPECT_FALSE(c->state.done);
+  EXPECT_EQ(c->malformed_example, "{\"id\":1}");
   struct stat st;
   EXPECT_NE(::stat((path + ".tmp").c_str(), &st), 0);  // no temp file left
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);  // it may name the API
+}
+
+TEST_F(CheckpointTest, OlderFileWithoutSkipReasonsLoads) {
+  std::string text = CheckpointToJson(Sample());
+  nlohmann::json j = nlohmann::json::parse(text);
+  for (const char* k : {"foreign", "malformed", "duplicate_example",
+                        "foreign_example", "malformed_example"})
+    j.erase(k);
+  j["invalid"] = 9;
+  Result<Checkpoint> c = CheckpointFromJson(j.dump());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->foreign, 9);
+  EXPECT_EQ(c->malformed, 0);
+  EXPECT_EQ(c->foreign_example, "");
 }
 
 TEST_F(CheckpointTest, MissingIsNotFoundAndGarbageIsCorruption) {

@@ -8,6 +8,7 @@
 #include "collector.h"
 #include "commands.h"
 #include "log.h"
+#include "redact.h"
 #include "status_file.h"
 #include "stop_signals.h"
 
@@ -57,20 +58,54 @@ CollectorOptions OptionsFrom(const Settings& s) {
   o.checkpoint_file = StatePath(s, "checkpoint.json");
   o.checkpoint_interval = s.GetInt("CHECKPOINT_INTERVAL");
   o.source_url_prefix = s.Get("SOURCE_URL_PREFIX");
+  o.max_pages = s.GetInt("API_MAX_PAGES");
+  o.stall_pages = s.GetInt("API_STALL_PAGES");
+  o.max_retries = static_cast<int>(s.GetInt("API_MAX_RETRIES"));
+  o.retry_window_seconds = s.GetNumber("API_RETRY_WINDOW");
   return o;
 }
 
-// Warns when the count differs from the expected total by more than 0.1%.
-void CompareWithTotal(const CollectStats& st, int64_t expected_total) {
-  int64_t total = st.api_total >= 0 ? st.api_total : expected_total;
-  if (total <= 0) return;
-  const char* source = st.api_total >= 0 ? "the API's total" : "EXPECTED_TOTAL";
-  double diff = std::fabs(static_cast<double>(st.urls_written - total));
-  if (diff > 0.001 * static_cast<double>(total))
-    spdlog::warn("collected {} URLs but {} is {} (difference {:.2f}%)",
-                 st.urls_written, source, total, 100.0 * diff / total);
+// The totals: the API's count against the items that arrived, the
+// expected URL count against the URLs written.
+void CompareWithTotals(const CollectStats& st, int64_t expected_total) {
+  if (st.api_total >= 0 && st.api_total != st.items)
+    spdlog::warn("the API's total is {} but {} items arrived ({} {})",
+                 st.api_total, st.items, std::llabs(st.api_total - st.items),
+                 st.items < st.api_total ? "fewer" : "more");
+  else if (st.api_total >= 0)
+    spdlog::info("the API's total is {} and {} items arrived", st.api_total,
+                 st.items);
+  if (expected_total <= 0) return;
+  double diff =
+      std::fabs(static_cast<double>(st.urls_written - expected_total));
+  if (diff > 0.001 * static_cast<double>(expected_total))
+    spdlog::warn(
+        "collected {} URLs but EXPECTED_TOTAL is {} (difference "
+        "{:.2f}%)",
+        st.urls_written, expected_total, 100.0 * diff / expected_total);
   else
-    spdlog::info("collected {} URLs; {} is {}", st.urls_written, source, total);
+    spdlog::info("collected {} URLs; EXPECTED_TOTAL is {}", st.urls_written,
+                 expected_total);
+}
+
+// The closing account: items in, URLs out, and every skip by its reason
+// with an example, so that the numbers explain each other.
+void LogAccount(const CollectStats& st, const std::string& prefix) {
+  std::string total =
+      st.api_total >= 0 ? std::to_string(st.api_total) : "not given";
+  spdlog::info(
+      "API total {}, {} items seen in {} pages; {} duplicates, {} foreign, "
+      "{} not URLs; {} unique URLs written ({} requests this run)",
+      total, st.items, st.pages, st.duplicates.count, st.foreign.count,
+      st.malformed.count, st.urls_written, st.requests);
+  auto example = [](const char* what, const SkipTally& t) {
+    if (t.count > 0) spdlog::info("  {} {}, e.g. {}", t.count, what, t.example);
+  };
+  example("duplicates (written once)", st.duplicates);
+  std::string foreign = "foreign (not under SOURCE_URL_PREFIX " + prefix + ")";
+  example(foreign.c_str(), st.foreign);
+  example("not URLs (no http(s)://host where API_URL_FIELD points)",
+          st.malformed);
 }
 
 int ExitCodeFor(const Status& s) {
@@ -102,31 +137,56 @@ int RunCollect(const std::vector<std::string>& args) {
   if (int code = OpenStateDir(settings, kCollect, "collection.log", &lock);
       code >= 0)
     return code;
+  const Secret secret{options.auth_token, options.auth_style == "query"
+                                              ? options.auth_query_param
+                                              : ""};
+  RedactLogs(secret);
   const std::atomic<int>* stop = InstallStopSignals();
   std::unique_ptr<HttpClient> http = NewCurlHttpClient();
   Collector collector(options, http.get(), RealTimeSource(), stop);
   spdlog::info("collect: {} pagination from {}, rate limit {}/s, output {}",
-               options.pagination.style, options.pagination.base_url,
-               options.rate_limit, options.output_file);
+               options.pagination.style,
+               Redact(options.pagination.base_url, secret), options.rate_limit,
+               options.output_file);
   SimpleStatusFile status_file(StatePath(settings, "status.json"), "collect");
   Status status = collector.Run();
   const CollectStats& st = collector.stats();
   status_file.Progress(static_cast<uint64_t>(st.urls_written), 0);
   if (status.code() != Status::Code::kInvalidArgument)
-    spdlog::info(
-        "{} URLs written, {} duplicates, {} invalid, {} items, {} "
-        "pages, {} requests this run",
-        st.urls_written, st.duplicates, st.invalid, st.items, st.pages,
-        st.requests);
+    LogAccount(st, options.source_url_prefix);
+  if (status.ok() && st.max_pages_reached) {
+    spdlog::warn(
+        "stopped after API_MAX_PAGES={} pages as asked: the collection is "
+        "NOT complete; run again to continue (API_MAX_PAGES=0 for all)",
+        options.max_pages);
+    FlushLogs();
+    status_file.End(kExitFailures, "stopped after API_MAX_PAGES pages");
+    return kExitFailures;
+  }
+  if (status.ok() && st.urls_written == 0) {
+    spdlog::error(
+        "the collection finished with no URL at all: check API_URL_FIELD and "
+        "SOURCE_URL_PREFIX (see the counts above), and API_BASE_URL");
+    FlushLogs();
+    status_file.End(kExitConfig, "finished with no URL at all");
+    return kExitConfig;
+  }
   if (status.ok()) {
-    CompareWithTotal(st, options.expected_total);
+    CompareWithTotals(st, options.expected_total);
     spdlog::info("collection complete: {}", options.output_file);
   } else if (status.code() == Status::Code::kAborted) {
     spdlog::warn("interrupted; checkpoint saved, run again to resume");
   } else {
-    spdlog::error("{}", status.ToString());
-    if (status.code() != Status::Code::kInvalidArgument)
-      spdlog::error("stopped; run again to resume from the checkpoint");
+    // Our own stops say what to change; the code name would only be noise.
+    bool ours = status.code() == Status::Code::kCorruption ||
+                status.code() == Status::Code::kInvalidArgument;
+    spdlog::error("{}", ours ? status.message() : status.ToString());
+    if (status.code() == Status::Code::kCorruption)
+      spdlog::error(
+          "stopped; checkpoint saved: change what the message names, then "
+          "run again to resume");
+    else if (status.code() != Status::Code::kInvalidArgument)
+      spdlog::error("stopped; checkpoint saved; run again to resume");
   }
   FlushLogs();
   status_file.End(ExitCodeFor(status),

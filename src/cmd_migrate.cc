@@ -21,6 +21,7 @@
 #include "migrate_run.h"
 #include "progress.h"
 #include "result_sink.h"
+#include "source_answer.h"
 #include "status_file.h"
 #include "stop_signals.h"
 #include "transfer_loop.h"
@@ -53,6 +54,7 @@ EngineOptions OptionsFrom(const Settings& s) {
   o.checksum = ParseChecksum(s.Get("CHECKSUM"));
   o.acl = s.Get("S3_ACL");
   if (const char* ca = std::getenv("CURL_CA_BUNDLE")) o.source_ca_file = ca;
+  o.reject_types = ParseMediaTypeList(s.Get("REJECT_CONTENT_TYPES"));
   return o;
 }
 
@@ -141,6 +143,13 @@ int Prepare(const KeyMappingOptions& mapping, Files* f, CollisionReport* scan,
     return kExitConfig;
   }
   *scan = std::move(*scanned);
+  // The dry run reports an empty list and collisions itself.
+  if (scan->unique_urls == 0 &&
+      !dry_run) {  // an empty list is a failed collect
+    spdlog::error("SOURCE_URLS_FILE {} holds no URL ({} lines); nothing to do",
+                  f->list, scan->urls);
+    return kExitConfig;
+  }
   if (scan->collisions > 0 && !dry_run) {
     spdlog::error(
         "{} would be written by more than one URL ({}); nothing was "
@@ -215,6 +224,7 @@ int RunMigrate(const std::vector<std::string>& args) {
   CollisionReport scan;
   auto done = std::make_unique<UrlSet>();
   uint64_t already_done = 0;
+  SetStartupPhase("loading " + f.completed + " and scanning " + f.list);
   if (int code =
           Prepare(mapping, &f, &scan, done.get(), &already_done, dry_run);
       code >= 0)
@@ -230,7 +240,10 @@ int RunMigrate(const std::vector<std::string>& args) {
   ctx.limit = std::make_unique<ConcurrencyLimit>(
       static_cast<int>(s.GetInt("CONCURRENCY")));
   std::unique_ptr<CredentialsProvider> provider;
+  SetStartupPhase("getting AWS credentials");
   if (int code = ConnectS3(s, &ctx, &provider); code >= 0) return code;
+  // From here on state changes: a signal stops the run in order.
+  const std::atomic<int>* stop_signals = InstallStopSignals();
   Result<std::string> list = RotateFailedList(f.failed, f.list);
   auto completed = CompletedLog::Open(f.completed);
   auto failed = list.ok() ? AppendFile::Open(f.failed, /*truncate=*/true)
@@ -257,7 +270,6 @@ int RunMigrate(const std::vector<std::string>& args) {
       Plural(already_done, "record"), s.Get("DESTINATION_BUCKET"),
       s.Get("DESTINATION_PREFIX"), ctx.limit->max(),
       Plural(ctx.options.threads, "loop"));
-  const std::atomic<int>* stop_signals = InstallStopSignals();
   feed.Start();
   std::atomic<int> loops_running{ctx.options.threads};
   std::vector<std::thread> threads;

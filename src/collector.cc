@@ -6,24 +6,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <random>
 
 #include "collector_page.h"
 #include "progress.h"
 
 namespace cfm {
-namespace {
-
-constexpr int64_t kInvalidLogged = 5;
-
-bool ValidUrl(std::string_view url, std::string_view prefix) {
-  if (url.size() <= prefix.size() || url.compare(0, prefix.size(), prefix) != 0)
-    return false;
-  for (unsigned char c : url)
-    if (c <= 0x20 || c == 0x7f) return false;  // would break the line format
-  return true;
-}
-
-}  // namespace
 
 Collector::Collector(CollectorOptions options, HttpClient* http,
                      TimeSource* clock, const std::atomic<int>* stop)
@@ -31,7 +19,17 @@ Collector::Collector(CollectorOptions options, HttpClient* http,
       http_(http),
       clock_(clock),
       stop_(stop),
-      limiter_(options_.rate_limit, clock) {}
+      secret_{options_.auth_token,
+              options_.auth_style == "query" ? options_.auth_query_param : ""},
+      limiter_(options_.rate_limit, clock),
+      random_(options_.unit_random) {
+  if (!random_) {
+    auto engine = std::make_shared<std::mt19937>(std::random_device{}());
+    random_ = [engine] {
+      return std::uniform_real_distribution<double>(0, 1)(*engine);
+    };
+  }
+}
 
 Collector::~Collector() = default;
 
@@ -40,6 +38,8 @@ Status Collector::Run() {
       NewPaginator(options_.pagination);
   if (!paginator.ok()) return paginator.status();
   paginator_ = std::move(*paginator);
+  guard_ = std::make_unique<ProgressGuard>(
+      options_.pagination, options_.stall_pages, "API_STALL_PAGES");
   if (Status s = Resume(); !s.ok()) return s;
   // Sizing the set up front avoids holding old and new tables while growing.
   if (options_.expected_total > 0)
@@ -48,6 +48,10 @@ Status Collector::Run() {
   urls_at_start_ = stats_.urls_written;
   while (!state_.done) {
     if (Stopping()) return Finish(Status::Aborted("stopped by a signal"));
+    if (options_.max_pages > 0 && pages_this_run_ >= options_.max_pages) {
+      stats_.max_pages_reached = true;
+      return Finish(Status::OK());
+    }
     Result<Page> page = FetchPage(paginator_->PageUrl(state_));
     if (!page.ok()) return Finish(page.status());
     if (Status s = ProcessPage(*page); !s.ok()) return Finish(s);
@@ -83,8 +87,9 @@ Status Collector::Resume() {
                               std::to_string(c->urls_written));
   state_ = c->state;
   stats_.urls_written = c->urls_written;
-  stats_.duplicates = c->duplicates;
-  stats_.invalid = c->invalid;
+  stats_.duplicates = {c->duplicates, c->duplicate_example};
+  stats_.foreign = {c->foreign, c->foreign_example};
+  stats_.malformed = {c->malformed, c->malformed_example};
   stats_.pages = c->pages;
   stats_.items = c->state.items_seen;
   stats_.api_total = c->api_total;
@@ -133,57 +138,6 @@ Status Collector::RebuildSeen(int64_t length) {
   return Status::OK();
 }
 
-void Collector::CountInvalid(std::string_view what) {
-  if (++stats_.invalid <= kInvalidLogged)
-    spdlog::warn("skipping invalid URL {} (must start with {}){}", what,
-                 options_.source_url_prefix,
-                 stats_.invalid == kInvalidLogged ? "; not logging more" : "");
-}
-
-Status Collector::ProcessPage(const Page& page) {
-  std::vector<const nlohmann::json*> items =
-      *FindItems(page.body, options_.items_path);  // checked by Attempt
-  PageResponse response;
-  response.request_url = page.url;
-  response.body = &page.body;
-  response.link_header = page.link_header;
-  response.item_count = static_cast<int64_t>(items.size());
-  if (!options_.total_path.empty()) {
-    const nlohmann::json* total = options_.total_path.Find(page.body);
-    if (total && total->is_number()) stats_.api_total = total->get<int64_t>();
-  }
-  response.total = stats_.api_total;
-  // The next state first: when it fails, nothing of this page is written.
-  Result<PageState> next = paginator_->Next(state_, response);
-  if (!next.ok()) return next.status().WithContext("GET " + page.url);
-  std::vector<std::string_view> urls;
-  for (const nlohmann::json* item : items) {
-    urls.clear();
-    size_t non_strings = CollectStrings(*item, options_.url_field, &urls);
-    for (size_t i = 0; i < non_strings; ++i) CountInvalid(item->dump());
-    if (urls.empty() && non_strings == 0) CountInvalid(item->dump());
-    for (std::string_view url : urls) {
-      if (!ValidUrl(url, options_.source_url_prefix)) {
-        CountInvalid(url);
-      } else if (!seen_.Insert(url)) {
-        ++stats_.duplicates;
-      } else if (Status s = out_.AppendLine(url); !s.ok()) {
-        output_broken_ = true;
-        return s;
-      } else {
-        ++stats_.urls_written;
-      }
-    }
-  }
-  state_ = *next;
-  stats_.items = state_.items_seen;
-  ++stats_.pages;
-  MaybeLogProgress();
-  if (stats_.urls_written - urls_at_checkpoint_ >= options_.checkpoint_interval)
-    return SaveCheckpointNow();
-  return Status::OK();
-}
-
 Status Collector::SaveCheckpointNow() {
   if (Status s = out_.Sync(); !s.ok()) {
     output_broken_ = true;
@@ -194,10 +148,18 @@ Status Collector::SaveCheckpointNow() {
   c.pagination = options_.pagination.style;
   c.output_file = options_.output_file;
   c.state = state_;
+  // The auth parameter is stripped from next URLs; this is for a token the
+  // API might put elsewhere.
+  c.state.cursor = Redacted(c.state.cursor);
+  c.state.next_url = Redacted(c.state.next_url);
   c.urls_written = stats_.urls_written;
   c.output_bytes = out_.durable_size();
-  c.duplicates = stats_.duplicates;
-  c.invalid = stats_.invalid;
+  c.duplicates = stats_.duplicates.count;
+  c.duplicate_example = stats_.duplicates.example;
+  c.foreign = stats_.foreign.count;
+  c.foreign_example = stats_.foreign.example;
+  c.malformed = stats_.malformed.count;
+  c.malformed_example = stats_.malformed.example;
   c.pages = stats_.pages;
   c.api_total = stats_.api_total;
   urls_at_checkpoint_ = stats_.urls_written;
@@ -216,10 +178,11 @@ void Collector::MaybeLogProgress() {
     eta = ", ETA " + FormatDuration((total - stats_.urls_written) / url_rate) +
           " (of " + std::to_string(total) + ")";
   spdlog::info(
-      "{} URLs, {} pages, {:.1f} requests/s, {} duplicates, {} "
-      "invalid{}",
+      "{} URLs, {} pages, {:.1f} requests/s, {} duplicates, {} foreign, {} "
+      "not URLs{}",
       stats_.urls_written, stats_.pages, stats_.requests / elapsed,
-      stats_.duplicates, stats_.invalid, eta);
+      stats_.duplicates.count, stats_.foreign.count, stats_.malformed.count,
+      eta);
 }
 
 Status Collector::Finish(Status status) {

@@ -15,8 +15,8 @@ struct Collector::Page {
   std::string link_header;
 };
 
-// True for errors no retry can fix (token refused, other 4xx).
-bool IsFatal(const Status& status);
+// True for the HTTP statuses worth retrying: 408, 429 and 5xx.
+bool IsTransientHttp(long code);
 
 }  // namespace cfm
 

@@ -72,8 +72,8 @@ class CredentialsProvider {
   // Refresh when fewer than this many seconds of validity remain: advisory
   // (others keep using the cached ones meanwhile; a failure keeps them) and
   // mandatory (callers wait for the refresh).
-  static constexpr std::time_t kAdvisoryRefreshSeconds = 15 * 60;
-  static constexpr std::time_t kMandatoryRefreshSeconds = 10 * 60;
+  static constexpr std::time_t kAdvisoryRefreshSeconds = 15 * 60L;
+  static constexpr std::time_t kMandatoryRefreshSeconds = 10 * 60L;
   // After a refresh that left the credentials inside the refresh window
   // (failed, or the source handed out soon-expiring ones), wait this long
   // before trying again while the cached ones are still valid.

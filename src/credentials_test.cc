@@ -106,9 +106,9 @@ TEST_F(ProviderTest, MandatoryWindowRefreshesAndExpiredFailureIsAnError) {
   now_ += 3600 - 9 * 60;  // 9 min left: mandatory
   EXPECT_EQ(provider_->Get()->access_key_id, "ASIASCRIPTED1002");
   Fail(Status::Network("imds down"));
-  now_ += 3600 - 5 * 60;  // 5 min left, refresh fails: keep
+  now_ += 3600 - 5 * 60L;  // 5 min left, refresh fails: keep
   EXPECT_EQ(provider_->Get()->access_key_id, "ASIASCRIPTED1002");
-  now_ += 5 * 60;  // expired, refresh fails: error
+  now_ += 5 * 60L;  // expired, refresh fails: error
   Result<AwsCredentials> r = provider_->Get();
   EXPECT_EQ(r.status().code(), Status::Code::kAuth);
   EXPECT_EQ(r.status().message(),
@@ -118,7 +118,7 @@ TEST_F(ProviderTest, MandatoryWindowRefreshesAndExpiredFailureIsAnError) {
 }
 
 TEST_F(ProviderTest, ShortLivedCredentialsAreNotRefetchedOnEveryCall) {
-  state_->lifetime = 5 * 60;  // always inside the mandatory window
+  state_->lifetime = 5 * 60L;  // always inside the mandatory window
   ASSERT_TRUE(provider_->Get().ok());
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(provider_->Get().ok());
   EXPECT_EQ(Fetches(), 1);
@@ -139,7 +139,7 @@ TEST_F(ProviderTest, AlreadyExpiredCredentialsAreAnError) {
 TEST_F(ProviderTest, LongTermCredentialsAreNeverRefreshed) {
   state_->lifetime = 0;
   ASSERT_TRUE(provider_->Get().ok());
-  now_ += 365 * 24 * 3600;
+  now_ += 3600L * 24 * 365;
   ASSERT_TRUE(provider_->Get().ok());
   EXPECT_EQ(Fetches(), 1);
 }
@@ -357,10 +357,10 @@ TEST_F(ChainTest, LogsNeverContainSecrets) {
   auto chain = NewDefaultCredentialsChain(FakeEnv(world_));
   Result<AwsCredentials> c = (*chain)->Get();
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  world_->now += 6 * 60;  // 14 min left: advisory refresh that fails
+  world_->now += 6 * 60L;  // 14 min left: advisory refresh that fails
   world_->http = nullptr;
   EXPECT_TRUE((*chain)->Get().ok());
-  world_->now += 20 * 60;  // expired: error
+  world_->now += 20 * 60L;  // expired: error
   EXPECT_FALSE((*chain)->Get().ok());
 
   spdlog::set_default_logger(previous);

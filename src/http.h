@@ -28,6 +28,10 @@ struct HttpRequest {
   // When set, the request is abandoned (kAborted) within about a second of
   // it turning true: a second Ctrl-C must not wait for a timeout.
   const std::atomic<bool>* cancel = nullptr;
+  // Redirects (301/302/303/307/308, http and https only) to follow, with
+  // the same method and headers (a Range, say); 0 returns the 3xx itself.
+  // More than this many fail the request (kHttp, "too many redirects").
+  long max_redirects = 0;
 };
 
 struct HttpResponse {
@@ -35,6 +39,8 @@ struct HttpResponse {
   // Names lower-cased, in the order received.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // The URL that answered, when redirects were followed; else "".
+  std::string final_url;
 
   // Value of the first header named `name` (lower-case), or "".
   std::string Header(std::string_view name) const;
@@ -46,7 +52,8 @@ class HttpClient {
   // Sends `request` and waits for the whole response. Any HTTP status is a
   // success here; a transport failure (connect refused, reset, timeout,
   // truncated body) returns a kNetwork or kTimeout Status naming the URL's
-  // host and what happened. One instance is not safe to use from two
+  // host and what happened, a URL that cannot be requested kInvalidArgument
+  // and a redirect loop kHttp. One instance is not safe to use from two
   // threads at once.
   virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
 };

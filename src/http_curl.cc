@@ -73,6 +73,11 @@ class CurlHttpClient : public HttpClient {
     const char* ca = std::getenv("AWS_CA_BUNDLE");
     if (!request.ca_file.empty()) ca = request.ca_file.c_str();
     if (ca && *ca) curl_easy_setopt(curl_, CURLOPT_CAINFO, ca);
+    if (request.max_redirects > 0) {
+      curl_easy_setopt(curl_, CURLOPT_FOLLOWLOCATION, 1L);
+      curl_easy_setopt(curl_, CURLOPT_MAXREDIRS, request.max_redirects);
+      curl_easy_setopt(curl_, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    }
 
     if (request.method == "HEAD") {
       curl_easy_setopt(curl_, CURLOPT_NOBODY, 1L);
@@ -113,10 +118,20 @@ class CurlHttpClient : public HttpClient {
       std::string msg =
           request.method + " " + HostOf(request.url) + ": " + what;
       if (rc == CURLE_OPERATION_TIMEDOUT) return Status::Timeout(msg);
+      if (rc == CURLE_URL_MALFORMAT) return Status::InvalidArgument(msg);
+      if (rc == CURLE_TOO_MANY_REDIRECTS) return Status::Http(msg);
       if (rc == CURLE_ABORTED_BY_CALLBACK) return Status::Aborted(msg);
       return Status::Network(msg);
     }
     curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &response.status);
+    long redirects = 0;
+    curl_easy_getinfo(curl_, CURLINFO_REDIRECT_COUNT, &redirects);
+    const char* final_url = nullptr;
+    if (redirects > 0 &&
+        curl_easy_getinfo(curl_, CURLINFO_EFFECTIVE_URL, &final_url) ==
+            CURLE_OK &&
+        final_url)
+      response.final_url = final_url;
     return response;
   }
 

@@ -8,6 +8,8 @@
 #include "crypto.h"
 #include "result_sink.h"
 #include "s3_request.h"
+#include "source_answer.h"
+#include "url_escape.h"
 
 namespace cfm {
 namespace {
@@ -21,6 +23,27 @@ int64_t TotalFromContentRange(const std::string& value) {
 }
 
 }  // namespace
+
+// A source request that got no answer: the reason and whether to retry.
+void LargeObjectPool::SourceTransportError(const Status& s, Attempt* a) {
+  switch (s.code()) {
+    case Status::Code::kTimeout:
+      a->error = "source timeout";
+      return;
+    case Status::Code::kInvalidArgument:
+      a->error = "malformed url: " + s.message();
+      a->verdict = Verdict::kFailObject;
+      a->malformed = true;
+      return;
+    case Status::Code::kHttp:
+      a->error = "source redirected more than " +
+                 std::to_string(kMaxSourceRedirects) + " times";
+      a->verdict = Verdict::kFailObject;
+      return;
+    default:
+      a->error = "source connection error (" + s.message() + ")";
+  }
+}
 
 LargeObjectPool::LargeObjectPool(MigrateContext* context) : ctx_(context) {
   for (int i = 0; i < ctx_->options.large_workers; ++i)
@@ -97,7 +120,11 @@ void LargeObjectPool::Copy(std::unique_ptr<Job> job, HttpClient* http) {
                                ? a.error
                                : FailureReason(a.error, job->attempts);
       spdlog::warn("failed {}: {}", job->url, reason);
-      ctx_->sink->Failed(job->url, reason);
+      if (a.malformed) {
+        ctx_->sink->Malformed(job->url, reason);
+      } else {
+        ctx_->sink->Failed(job->url, reason);
+      }
       return;
     }
     std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -125,7 +152,8 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
   const EngineOptions& opt = ctx_->options;
   auto fetch = [&](int64_t first, int64_t last, RangeBody* out) {
     HttpRequest req;
-    req.url = job->url;
+    req.url = NormalizeUrl(job->url);  // the list keeps it as written
+    req.max_redirects = kMaxSourceRedirects;
     req.headers = {{"Range", "bytes=" + std::to_string(first) + "-" +
                                  std::to_string(last)},
                    {"Accept-Encoding", "identity"}};
@@ -135,19 +163,26 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
     req.cancel = &ctx_->abort_now;
     Result<HttpResponse> r = http->Send(req);
     if (!r.ok()) {
-      a.error = r.status().code() == Status::Code::kTimeout
-                    ? "timeout"
-                    : "connection error (" + r.status().message() + ")";
+      SourceTransportError(r.status(), &a);
       return false;
     }
+    if (!r->final_url.empty())
+      spdlog::debug("{} bytes {}-{} redirected to {}", job->url, first, last,
+                    r->final_url);
     // A source that ignores Range sends the whole object with a 200: it is
     // then split into parts from memory.
     bool whole = r->status == 200 && first == 0;
     if (r->status != 206 && !whole) {
-      a.error = "http " + std::to_string(r->status);
+      a.error = "source http " + std::to_string(r->status);
       a.verdict = ClassifySourceStatus(r->status);
       a.retry_after_ms =
           ParseRetryAfterMs(r->Header("retry-after"), std::time(nullptr));
+      return false;
+    }
+    a.error = RejectSourceAnswer(r->Header("content-encoding"),
+                                 r->Header("content-type"), opt.reject_types);
+    if (!a.error.empty()) {
+      a.verdict = Verdict::kFailObject;
       return false;
     }
     out->total =
@@ -159,8 +194,9 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
     if (whole) last = out->total - 1;
     int64_t want = std::min(last + 1, out->total) - first;
     if (static_cast<int64_t>(out->body.size()) != want) {
-      a.error = "truncated body (got " + std::to_string(out->body.size()) +
-                " of " + std::to_string(want) + " bytes)";
+      a.error = "source truncated body (got " +
+                std::to_string(out->body.size()) + " of " +
+                std::to_string(want) + " bytes)";
       return false;
     }
     return true;
@@ -243,7 +279,7 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
   std::string digest = HexEncode(whole.Finish());
   std::string source_md5 = PlainMd5FromEtag(first_etag);
   if (offset == part.total && !source_md5.empty() && digest != source_md5)
-    a.error = "checksum mismatch";
+    a.error = "source checksum mismatch";
   if (offset == part.total && a.error.empty()) {
     auto done =
         s3(BuildCompleteMultipartUpload(ctx_->target, job->key, *upload_id,

@@ -44,8 +44,11 @@ class LargeObjectPool {
     std::string error;  // reason when !ok
     long retry_after_ms = -1;
     uint64_t bytes = 0;
-    std::string record;  // checksum field for completed.txt
+    std::string record;      // checksum field for completed.txt
+    bool malformed = false;  // the URL cannot be requested at all
   };
+
+  static void SourceTransportError(const Status& s, Attempt* a);
 
   void Work();
   void Copy(std::unique_ptr<Job> job, HttpClient* http);

@@ -1,11 +1,13 @@
 #include "log.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spdlog/details/null_mutex.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -101,6 +103,12 @@ Status InitLogging(const std::string& log_path, const std::string& level) {
   g_file.reset();
   if (!log_path.empty()) {
     try {
+      // Created (or narrowed to) 0600 before spdlog appends to it.
+      int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+      if (fd >= 0) {
+        ::fchmod(fd, 0600);  // a file from an older run may be wider
+        ::close(fd);
+      }
       g_file =
           std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_path, false);
       g_file->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "credentials.h"
 #include "http.h"
+#include "stop_signals.h"
 
 namespace {
 
@@ -44,6 +45,8 @@ int Usage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First: a Ctrl-C at any later instruction gets its message and exit 130.
+  cfm::InstallStartupSignals();
   if (argc < 2) return Usage(stderr);
   std::string cmd = argv[1];
   if (cmd == "--help" || cmd == "-h" || cmd == "help") return Usage(stdout);

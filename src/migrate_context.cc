@@ -72,8 +72,8 @@ Verdict JudgeS3Error(MigrateContext* ctx, const S3Error& err, Job* job,
                 S3ErrorClassName(err.error_class));
   if (err.http_status == 0) {
     *error = err.status.code() == Status::Code::kTimeout
-                 ? "timeout"
-                 : "connection error (" + err.message + ")";
+                 ? "s3 timeout"
+                 : "s3 connection error (" + err.message + ")";
   } else {
     *error =
         "s3 " + (err.code.empty() ? "http " + std::to_string(err.http_status)

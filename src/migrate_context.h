@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "aws_credentials.h"
 #include "concurrency.h"
@@ -63,6 +64,9 @@ struct EngineOptions {
   int64_t part_size = 8 << 20;
   int large_workers = 2;
   std::string source_ca_file;  // CA bundle for https sources ("" default)
+  // A source 200 of one of these media types is an error page, not an
+  // image (REJECT_CONTENT_TYPES, see source_answer.h).
+  std::vector<std::string> reject_types = {"text/html"};
 };
 
 struct MigrateContext {

@@ -84,9 +84,6 @@ class CursorPagination : public Paginator {
     if (found && found->is_string()) next.cursor = found->get<std::string>();
     if (found && found->is_number()) next.cursor = found->dump();
     next.done = next.cursor.empty();
-    if (!next.done && next.cursor == s.cursor)
-      return Status::Corruption("the API returned the same cursor again: " +
-                                s.cursor);
     return next;
   }
 
@@ -121,9 +118,6 @@ class NextUrlPagination : public Paginator {
     next.items_seen = s.items_seen + page.item_count;
     next.done = ref.empty();
     next.next_url = next.done ? "" : ResolveUrl(page.request_url, ref);
-    if (!next.done && next.next_url == page.request_url)
-      return Status::Corruption("the API points to the same page again: " +
-                                next.next_url);
     return next;
   }
   PaginationConfig c_;

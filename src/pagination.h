@@ -59,8 +59,9 @@ class Paginator {
   // Precondition: !state.done.
   virtual std::string PageUrl(const PageState& state) const = 0;
   // The state after `page`, which was fetched at `state`; done is set when
-  // the style's stop rule fires. Fails with kCorruption when the API would
-  // send us round in circles (the same cursor or next URL again).
+  // the style's stop rule fires. Styles that cannot fail return a value;
+  // paging that goes round in circles is ProgressGuard's to catch
+  // (pagination_guard.h).
   virtual Result<PageState> Next(const PageState& state,
                                  const PageResponse& page) const = 0;
 };
@@ -72,6 +73,9 @@ Result<std::unique_ptr<Paginator>> NewPaginator(const PaginationConfig& config);
 // replacing an existing one of that name or appending it.
 std::string SetQueryParam(std::string_view url, std::string_view name,
                           std::string_view value);
+
+// `url` without any query parameter named `name`.
+std::string RemoveQueryParam(std::string_view url, std::string_view name);
 
 // Resolves `ref` (absolute, //host/..., /path, relative path or ?query)
 // against the absolute URL `base`, as a browser would (no dot-segment

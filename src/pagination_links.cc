@@ -65,6 +65,26 @@ std::string SetQueryParam(std::string_view url, std::string_view name,
   return out + std::string(fragment);
 }
 
+std::string RemoveQueryParam(std::string_view url, std::string_view name) {
+  size_t q = url.find('?');
+  if (q == std::string_view::npos) return std::string(url);
+  size_t hash = url.find('#', q);
+  std::string_view fragment =
+      hash == std::string_view::npos ? "" : url.substr(hash);
+  std::string_view query = url.substr(q + 1, hash - q - 1);
+  std::string out(url.substr(0, q));
+  std::string kept;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    if (!part.empty() && part.substr(0, part.find('=')) != name)
+      kept += (kept.empty() ? "" : "&") + std::string(part);
+    query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
+  }
+  if (!kept.empty()) out += "?" + kept;
+  return out + std::string(fragment);
+}
+
 std::string ResolveUrl(std::string_view base, std::string_view ref) {
   if (ref.find("://") != std::string_view::npos &&
       ref.find("://") < ref.find_first_of("/?#"))

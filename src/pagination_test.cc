@@ -95,15 +95,6 @@ TEST(PaginationTest, CursorFollowsBodyAndStopsWhenMissingNullOrEmpty) {
   }
 }
 
-TEST(PaginationTest, CursorRepeatedIsAnError) {
-  auto p = Make(Config("cursor"));
-  json b = json::parse(R"({"meta":{"next":"x"}})");
-  PageState s = *p->Next(p->Start(), Page("", &b, 1));
-  Result<PageState> again = p->Next(s, Page("", &b, 1));
-  EXPECT_FALSE(again.ok());
-  EXPECT_EQ(again.status().code(), Status::Code::kCorruption);
-}
-
 TEST(PaginationTest, NextUrlResolvesRelativeAndStopsOnNull) {
   auto p = Make(Config("next_url"));
   PageState s = p->Start();
@@ -149,6 +140,14 @@ TEST(PaginationUrlTest, ResolveUrlHandlesEveryReferenceForm) {
   EXPECT_EQ(ResolveUrl(base, "d?y=2"), "https://h:8/a/b/d?y=2");
   EXPECT_EQ(ResolveUrl("https://h", "d"), "https://h/d");
   EXPECT_EQ(ResolveUrl("https://h/", "d"), "https://h/d");
+}
+
+TEST(PaginationUrlTest, RemoveQueryParamDropsEveryOccurrence) {
+  EXPECT_EQ(RemoveQueryParam("http://a/p?k=1&x=2&k=3#f", "k"),
+            "http://a/p?x=2#f");
+  EXPECT_EQ(RemoveQueryParam("http://a/p?k=1", "k"), "http://a/p");
+  EXPECT_EQ(RemoveQueryParam("http://a/p?kk=1&k", "k"), "http://a/p?kk=1");
+  EXPECT_EQ(RemoveQueryParam("http://a/p", "k"), "http://a/p");
 }
 
 TEST(PaginationUrlTest, LinkNextParsesVariants) {

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "source_answer.h"
+
 namespace cfm {
 
 Result<std::unique_ptr<AppendFile>> AppendFile::Open(const std::string& path,
@@ -37,6 +39,12 @@ Status AppendFile::Sync() {
   return Status::OK();
 }
 
+bool CountsTowardStop(std::string_view reason) {
+  for (std::string_view gone : {"source http 404", "source http 410"})
+    if (reason.rfind(gone, 0) == 0) return false;
+  return !IsRejectedAnswer(reason);
+}
+
 ResultSink::ResultSink(CompletedLog* completed, AppendFile* failed,
                        int first_failures, int any_failures)
     : completed_(completed),
@@ -66,8 +74,7 @@ void ResultSink::WriteFailedLine(const std::string& url,
 void ResultSink::Failed(const std::string& url, const std::string& reason) {
   WriteFailedLine(url, reason);
   uint64_t failed_before = failed_++;
-  if (reason.rfind("http 404", 0) == 0 || reason.rfind("http 410", 0) == 0)
-    return;
+  if (!CountsTowardStop(reason)) return;
   std::string message;
   {
     std::lock_guard<std::mutex> lock(mu_);

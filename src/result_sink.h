@@ -33,11 +33,17 @@ class AppendFile {
   std::mutex mu_;
 };
 
+// Whether a failure with `reason` counts toward stopping the run. A source
+// 404 or 410 and an error page or encoded body in its place (a CDN that
+// answers missing images with a 200 page) never do: a stale list is not a
+// broken run. Malformed input is not a failure at all (Malformed()).
+bool CountsTowardStop(std::string_view reason);
+
 class ResultSink {
  public:
   // Stop when the first `first_failures` objects of a run all fail the same
-  // way, or when `any_failures` in a row do at any time. 404 and 410 never
-  // count: a stale list is not a broken run.
+  // way, or when `any_failures` in a row do at any time, counting only the
+  // reasons CountsTowardStop() accepts.
   ResultSink(CompletedLog* completed, AppendFile* failed,
              int first_failures = 20, int any_failures = 200);
 

@@ -64,10 +64,37 @@ TEST(ResultSinkTest, MixedOrSuccessfulStartDoesNotStop) {
 TEST(ResultSinkTest, NotFoundNeverStopsTheRun) {
   SinkFixture f;
   ResultSink sink(f.completed.get(), f.failed.get(), 2, 3);
-  for (int i = 0; i < 10; ++i) sink.Failed("u", "http 404");
-  for (int i = 0; i < 10; ++i) sink.Failed("u", "http 410");
+  for (int i = 0; i < 10; ++i) sink.Failed("u", "source http 404");
+  for (int i = 0; i < 10; ++i) sink.Failed("u", "source http 410");
   EXPECT_FALSE(sink.stop_requested());
   EXPECT_EQ(sink.failed(), 20u);
+}
+
+TEST(ResultSinkTest, ErrorPagesInPlaceOfImagesNeverStopTheRun) {
+  SinkFixture f;
+  ResultSink sink(f.completed.get(), f.failed.get(), 2, 3);
+  for (int i = 0; i < 10; ++i) sink.Failed("u", "source answered text/html");
+  for (int i = 0; i < 10; ++i)
+    sink.Failed("u", "source sent Content-Encoding: gzip");
+  EXPECT_FALSE(sink.stop_requested());
+  EXPECT_EQ(sink.failed(), 20u);
+}
+
+TEST(ResultSinkTest, MalformedUrlsNeverStopTheRun) {
+  SinkFixture f;
+  ResultSink sink(f.completed.get(), f.failed.get(), 2, 3);
+  for (int i = 0; i < 10; ++i) sink.Malformed("u", "malformed url: x");
+  EXPECT_FALSE(sink.stop_requested());
+  EXPECT_EQ(sink.failed(), 0u);
+  EXPECT_EQ(sink.malformed(), 10u);
+}
+
+TEST(ResultSinkTest, OnlySourceGoneAndRejectedAnswersAreExempt) {
+  EXPECT_FALSE(CountsTowardStop("source http 404"));
+  EXPECT_FALSE(CountsTowardStop("source answered text/html"));
+  EXPECT_TRUE(CountsTowardStop("source http 403"));
+  EXPECT_TRUE(CountsTowardStop("s3 http 404"));
+  EXPECT_TRUE(CountsTowardStop("source timeout after 4 attempts"));
 }
 
 TEST(ResultSinkTest, FirstStopMessageWins) {

@@ -98,6 +98,21 @@ std::vector<SettingSpec> BuildTable() {
       Range(Spec("CHECKPOINT_INTERVAL", "10000", kCollect, K::kInt,
                  "URLs between checkpoints"),
             1, 1e9),
+      Range(Spec("API_MAX_PAGES", "0", kCollect, K::kInt,
+                 "stop after this many pages this run, for a sample; exit 1 "
+                 "(0: no limit)"),
+            0, 1e12),
+      Range(Spec("API_STALL_PAGES", "20", kCollect, K::kInt,
+                 "stop when this many pages in a row add no new URL (0: "
+                 "never)"),
+            0, 1e9),
+      Range(Spec("API_MAX_RETRIES", "3", kCollect, K::kInt,
+                 "retries of a failed request before API_RETRY_WINDOW counts"),
+            0, 100),
+      Range(Spec("API_RETRY_WINDOW", "900", kCollect, K::kNumber,
+                 "seconds of continuous API failure to ride out before "
+                 "stopping"),
+            0, 604800),
       // Phase 1: migrate (and validate, which reads the same list).
       Spec("SOURCE_URLS_FILE", "urls.txt", kMigrate | kValidate | kDetectRegion,
            K::kString, "input list, one URL a line"),
@@ -114,13 +129,18 @@ std::vector<SettingSpec> BuildTable() {
       Range(Spec("MAX_RETRIES", "3", kMigrate, K::kInt,
                  "retries per object after the first attempt"),
             0, 100),
-      Range(Spec("DOWNLOAD_TIMEOUT", "30", kMV, K::kNumber, "seconds per GET"),
+      Range(Spec("DOWNLOAD_TIMEOUT", "30", kMV, K::kNumber,
+                 "seconds to receive one source answer (per GET)"),
             0.1, 86400),
-      Range(
-          Spec("UPLOAD_TIMEOUT", "60", kMigrate, K::kNumber, "seconds per PUT"),
-          0.1, 86400),
+      Range(Spec("UPLOAD_TIMEOUT", "60", kMigrate, K::kNumber,
+                 "seconds per PUT; streamed from the source, seconds S3 may"
+                 " take after its last byte"),
+            0.1, 86400),
       Spec("S3_ACL", "bucket-owner-full-control", kMigrate, K::kString,
            "canned ACL sent with each PUT (empty: none)"),
+      Spec("REJECT_CONTENT_TYPES", "text/html", kMigrate, K::kString,
+           "a source 200 of these media types (comma list, type/* allowed)"
+           " is an error page and fails; empty: no check"),
       Choices(Spec("CHECKSUM", "auto", kMigrate, K::kEnum,
                    "integrity header: auto uses the source MD5 ETag, else "
                    "CRC32C"),

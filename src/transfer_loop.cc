@@ -16,268 +16,21 @@
 #include "result_sink.h"
 #include "retry_policy.h"
 #include "s3_error.h"
+#include "source_answer.h"
+#include "transfer_legs.h"
+#include "url_escape.h"
 #include "work_feed.h"
 
 namespace cfm {
-namespace {
-
-constexpr size_t kMaxErrorBody = 64 << 10;
-// Body buffers up to this capacity are kept for reuse: fresh pages for every
-// image cost more CPU (page faults, zeroing) than the copy itself.
-constexpr size_t kMaxSpareBytes = 32 << 20;
-// A streamed body passes through a ring this big: the GET pauses when it is
-// full, the PUT waits until a whole send buffer (kSendChunk) is in it or
-// the body is complete, so sends stay large.
-constexpr size_t kPipeBytes = 192 << 10;
-constexpr size_t kSendChunk = 64 << 10;
-// curl hands a write callback at most CURL_MAX_WRITE_SIZE bytes, so a GET
-// paused for room resumes once the PUT has taken a send buffer.
-static_assert(kPipeBytes >= kSendChunk + 2 * CURL_MAX_WRITE_SIZE);
-
-// A fixed ring of bytes between a streamed GET and its PUT.
-class Pipe {
- public:
-  explicit Pipe(std::unique_ptr<char[]> buffer) : buf_(std::move(buffer)) {}
-  size_t size() const { return size_; }
-  size_t room() const { return kPipeBytes - size_; }
-  // Requires n <= room().
-  void Write(const char* data, size_t n) {
-    size_t tail = (head_ + size_) % kPipeBytes;
-    size_t first = std::min(n, kPipeBytes - tail);
-    std::memcpy(buf_.get() + tail, data, first);
-    std::memcpy(buf_.get(), data + first, n - first);
-    size_ += n;
-  }
-  // Copies up to n bytes (fewer at the ring's end); returns how many.
-  size_t Read(char* out, size_t n) {
-    size_t k = std::min({n, size_, kPipeBytes - head_});
-    std::memcpy(out, buf_.get() + head_, k);
-    head_ = (head_ + k) % kPipeBytes;
-    size_ -= k;
-    return k;
-  }
-  std::unique_ptr<char[]> Release() { return std::move(buf_); }
-
- private:
-  std::unique_ptr<char[]> buf_;
-  size_t head_ = 0;
-  size_t size_ = 0;
-};
-
-// Spare body buffers of one loop; only that loop's thread touches them.
-struct BufferPool {
-  std::vector<std::string> spares;
-  size_t bytes = 0;
-
-  // Fills `body` (empty) with a spare of at least `size` bytes when one
-  // exists, choosing the smallest that fits.
-  void Take(size_t size, std::string* body) {
-    size_t best = spares.size();
-    for (size_t i = 0; i < spares.size(); ++i)
-      if (spares[i].capacity() >= size &&
-          (best == spares.size() ||
-           spares[i].capacity() < spares[best].capacity()))
-        best = i;
-    if (best == spares.size()) return;
-    bytes -= spares[best].capacity();
-    body->swap(spares[best]);
-    spares[best].swap(spares.back());
-    spares.pop_back();
-  }
-
-  // Rings of kPipeBytes for streamed bodies.
-  std::vector<std::unique_ptr<char[]>> rings;
-
-  std::unique_ptr<char[]> TakeRing() {
-    if (rings.empty())  // not zeroed: every byte is written before read
-      return std::unique_ptr<char[]>(new char[kPipeBytes]);
-    std::unique_ptr<char[]> ring = std::move(rings.back());
-    rings.pop_back();
-    return ring;
-  }
-
-  void Give(std::string* body) {
-    if (body->capacity() == 0 || bytes + body->capacity() > kMaxSpareBytes)
-      return;
-    body->clear();
-    bytes += body->capacity();
-    spares.push_back(std::move(*body));
-  }
-};
-
-enum class Stage { kGet, kPut };
-
-struct Transfer;
-
-// One request of a transfer: the GET from the source or the PUT to S3.
-struct Leg {
-  Transfer* owner = nullptr;
-  Stage stage = Stage::kGet;
-  CURL* easy = nullptr;  // null when not in flight
-  curl_slist* headers = nullptr;
-  char error[CURL_ERROR_SIZE] = {0};
-  HttpResponse response;  // status and headers; body only for S3 errors
-  CURLcode result = CURLE_OK;
-  bool done = false;  // curl finished it since Launch (result set)
-};
-
-// One attempt at one object. Buffered: the GET fills job->body, then the
-// PUT sends it (a retry can redo the PUT alone). Streamed, when the source
-// sent Content-Length and an ETag that gives the integrity header (or
-// CHECKSUM=none) and S3 is reached over https: the PUT starts as soon as
-// the GET's headers are in and reads the body from `pipe` as it arrives,
-// so no whole body is held; S3 checks the bytes against Content-MD5 and a
-// retry redoes both requests.
-struct Transfer {
-  std::unique_ptr<Job> job;
-  Leg get, put;
-  int64_t threshold = 0;
-  ChecksumMode checksum = ChecksumMode::kAuto;
-  BufferPool* buffers = nullptr;
-  int64_t received = 0;  // body bytes of this GET so far
-  bool may_stream = false;
-  bool streaming = false;
-  std::unique_ptr<Pipe> pipe;  // streamed bytes not yet read by the PUT
-  int64_t sent = 0;            // bytes handed to the PUT
-  bool put_paused = false;     // the PUT waits for bytes
-  bool get_paused = false;     // the GET waits for room in the pipe
-  // Set when the loop must start the PUT, or resume the PUT or the GET,
-  // after curl returns (callbacks do not call into the multi handle).
-  bool wake = false;
-  std::vector<Transfer*>* woken = nullptr;
-
-  // A waiting PUT may go on: a whole send buffer is in, or the rest.
-  bool PutMayGo() const {
-    return pipe->size() >= kSendChunk || received == job->content_length;
-  }
-  // A GET paused for room may go on.
-  bool GetMayGo() const { return pipe->room() >= kPipeBytes / 2; }
-
-  void Wake() {
-    if (wake) return;
-    wake = true;
-    woken->push_back(this);
-  }
-};
-
-long StatusFromLine(std::string_view line) {
-  size_t sp = line.find(' ');
-  if (sp == std::string_view::npos) return 0;
-  return std::strtol(std::string(line.substr(sp + 1, 3)).c_str(), nullptr, 10);
-}
-
-// At the end of a GET's 200 headers: size, integrity and streaming.
-void OnGetHeaders(Transfer* t) {
-  Job* job = t->job.get();
-  const HttpResponse& r = t->get.response;
-  std::string etag = r.Header("etag");
-  std::string length = r.Header("content-length");
-  if (!length.empty()) {
-    job->content_length = std::strtoll(length.c_str(), nullptr, 10);
-    if (job->content_length > t->threshold) job->too_large = true;
-  }
-  if (t->may_stream && job->content_length >= 0 && !job->too_large &&
-      IntegrityWithoutBody(t->checksum, etag)) {
-    t->streaming = true;
-    t->pipe = std::make_unique<Pipe>(t->buffers->TakeRing());
-    job->etag = etag;
-    job->content_type = r.Header("content-type");
-    t->Wake();
-    return;
-  }
-  // CRC32C is folded in as bytes arrive, while they are still in cache.
-  job->crc_running = NeedsCrc32c(t->checksum, etag);
-}
-
-size_t OnHeader(char* data, size_t size, size_t n, void* user) {
-  auto* leg = static_cast<Leg*>(user);
-  std::string_view line(data, size * n);
-  if (line.rfind("HTTP/", 0) == 0) {
-    leg->response.headers.clear();
-    leg->response.status = StatusFromLine(line);
-    return size * n;
-  }
-  size_t colon = line.find(':');
-  if (colon != std::string_view::npos) {
-    std::string name(line.substr(0, colon));
-    for (char& c : name) c = static_cast<char>(std::tolower(c));
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-      value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' ||
-                              value.back() == ' '))
-      value.remove_suffix(1);
-    leg->response.headers.emplace_back(std::move(name), std::string(value));
-  } else if (leg->stage == Stage::kGet && leg->response.status == 200 &&
-             (line == "\r\n" || line == "\n")) {
-    OnGetHeaders(leg->owner);
-  }
-  return size * n;
-}
-
-size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  auto* leg = static_cast<Leg*>(user);
-  size_t bytes = size * n;
-  if (leg->stage == Stage::kPut || leg->response.status != 200) {
-    if (leg->response.body.size() < kMaxErrorBody)
-      leg->response.body.append(data, bytes);
-    return bytes;
-  }
-  Transfer* t = leg->owner;
-  Job* job = t->job.get();
-  if (job->too_large) return 0;  // stops the GET; the pool takes over
-  if (t->streaming && t->pipe->room() < bytes) {
-    t->get_paused = true;  // curl keeps these bytes and offers them again
-    return CURL_WRITEFUNC_PAUSE;
-  }
-  t->received += static_cast<int64_t>(bytes);
-  if (t->streaming) {
-    if (t->received > job->content_length) return 0;  // more than announced
-    t->pipe->Write(data, bytes);
-    if (t->put_paused && t->PutMayGo()) t->Wake();
-    return bytes;
-  }
-  if (job->body.empty() && job->content_length > 0) {
-    size_t size = static_cast<size_t>(job->content_length);
-    if (job->body.capacity() < size) t->buffers->Take(size, &job->body);
-    job->body.reserve(size);
-  }
-  if (t->received > t->threshold) {
-    job->too_large = true;  // no Content-Length and more than the threshold
-    return 0;
-  }
-  job->body.append(data, bytes);
-  if (job->crc_running)
-    job->crc32c = Crc32c(std::string_view(data, bytes), job->crc32c);
-  return bytes;
-}
-
-// The streamed PUT's body: what the GET has delivered so far. curl asks no
-// more than Content-Length bytes in all; the PUT pauses while less than a
-// send buffer is waiting and more is to come, and if the GET fails the PUT
-// is dropped unfinished, which S3 never stores.
-size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  size_t want = size * n;
-  int64_t left = t->job->content_length - t->sent;
-  if (static_cast<int64_t>(t->pipe->size()) < std::min<int64_t>(want, left)) {
-    t->put_paused = true;
-    return CURL_READFUNC_PAUSE;
-  }
-  size_t k = t->pipe->Read(buffer, want);
-  t->sent += static_cast<int64_t>(k);
-  if (t->get_paused && t->GetMayGo()) t->Wake();
-  return k;
-}
-
-std::string TransportError(CURLcode rc, const char* detail) {
-  if (rc == CURLE_OPERATION_TIMEDOUT) return "timeout";
-  if (rc == CURLE_PARTIAL_FILE) return "truncated body";
-  std::string text = *detail ? detail : curl_easy_strerror(rc);
-  return "connection error (" + text + ")";
-}
-
-}  // namespace
+using transfer::BufferPool;
+using transfer::Leg;
+using transfer::OnBody;
+using transfer::OnHeader;
+using transfer::OnRead;
+using transfer::Pipe;
+using transfer::Stage;
+using transfer::Transfer;
+using transfer::TransportError;
 
 struct TransferLoop::Impl {
   explicit Impl(MigrateContext* c) : ctx(c), rng(std::random_device{}()) {
@@ -315,6 +68,9 @@ struct TransferLoop::Impl {
   void Retry(std::unique_ptr<Job> job, const std::string& error,
              long retry_after_ms);
   void Fail(std::unique_ptr<Job> job, const std::string& reason);
+  void Malformed(std::unique_ptr<Job> job, const std::string& reason);
+  void OnGetFailed(Transfer* t);
+  void CheckDeadlines(int64_t now);
   void Release() { ctx->in_flight--; }
   void DropWaiting();
   CURL* Acquire();
@@ -404,6 +160,7 @@ void TransferLoop::Impl::StartAttempt(std::unique_ptr<Job> job) {
   t->threshold = ctx->options.multipart_threshold;
   t->buffers = &buffers;
   t->checksum = ctx->options.checksum;
+  t->reject_types = &ctx->options.reject_types;
   t->may_stream = may_stream;
   t->woken = &woken;
   if (t->job->downloaded) {
@@ -420,12 +177,19 @@ void TransferLoop::Impl::StartGet(Transfer* t) {
   job->crc32c = 0;
   job->crc_running = false;
   job->too_large = false;
+  // The list keeps the URL as written; the request carries it legal.
+  std::string url = NormalizeUrl(job->url);
+  if (url.find('\0') != std::string::npos) {
+    Malformed(End(t), "malformed url: NUL byte");
+    return;
+  }
   Leg* leg = &t->get;
   leg->easy = Acquire();
   SetCommon(leg, ctx->options.download_timeout_ms);
-  curl_easy_setopt(leg->easy, CURLOPT_URL, job->url.c_str());
+  curl_easy_setopt(leg->easy, CURLOPT_URL, url.c_str());  // curl copies it
   curl_easy_setopt(leg->easy, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(leg->easy, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(leg->easy, CURLOPT_MAXREDIRS, kMaxSourceRedirects);
+  curl_easy_setopt(leg->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(leg->easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
   curl_easy_setopt(leg->easy, CURLOPT_PIPEWAIT, 1L);
   if (!ctx->options.source_ca_file.empty())
@@ -445,7 +209,7 @@ bool TransferLoop::Impl::StartPut(Transfer* t) {
                        job->crc_running ? &job->crc32c : nullptr);
   if (!integrity.ok()) {
     job->downloaded = false;  // the bytes disagree with the source: refetch
-    Retry(End(t), "checksum mismatch", -1);
+    Retry(End(t), "source checksum mismatch", -1);
     return false;
   }
   Result<AwsCredentials> creds = ctx->credentials();
@@ -466,7 +230,11 @@ bool TransferLoop::Impl::StartPut(Transfer* t) {
       BuildPutObject(ctx->target, params, body, *creds, std::time(nullptr));
   Leg* leg = &t->put;
   leg->easy = Acquire();
-  SetCommon(leg, ctx->options.upload_timeout_ms);
+  // A streamed PUT lasts as long as the GET feeding it: curl's clock only
+  // backs up CheckDeadlines, which gives S3 UPLOAD_TIMEOUT after the body.
+  SetCommon(leg, t->streaming ? ctx->options.download_timeout_ms +
+                                    ctx->options.upload_timeout_ms
+                              : ctx->options.upload_timeout_ms);
   curl_easy_setopt(leg->easy, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(leg->easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
   if (t->streaming) {
@@ -527,6 +295,14 @@ void TransferLoop::Impl::WakeAll() {
 void TransferLoop::Impl::OnDone(CURL* easy, CURLcode rc) {
   Leg* leg = nullptr;
   curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&leg));
+  long redirects = 0;
+  curl_easy_getinfo(easy, CURLINFO_REDIRECT_COUNT, &redirects);
+  if (redirects > 0) {
+    const char* final_url = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &final_url);
+    spdlog::debug("{} redirected {} times to {}", leg->owner->job->url,
+                  redirects, final_url ? final_url : "?");
+  }
   Finish(leg);
   leg->result = rc;
   if (leg->stage == Stage::kGet) {
@@ -543,6 +319,11 @@ void TransferLoop::Impl::OnGetDone(Transfer* t) {
   Job* job = t->job.get();
   const HttpResponse& r = t->get.response;
   long status = r.status;
+  if (!t->rejected.empty() && status == 200) {
+    std::string reason = t->rejected;
+    Fail(End(t), reason);  // the same source answers the same way again
+    return;
+  }
   if (job->too_large && status == 200) {
     std::unique_ptr<Job> large = End(t);
     large->body.clear();
@@ -554,12 +335,11 @@ void TransferLoop::Impl::OnGetDone(Transfer* t) {
     return;
   }
   if (t->get.result != CURLE_OK) {
-    std::string error = TransportError(t->get.result, t->get.error);
-    Retry(End(t), error, -1);
+    OnGetFailed(t);
     return;
   }
   if (status != 200) {
-    std::string error = "http " + std::to_string(status);
+    std::string error = "source http " + std::to_string(status);
     if (ClassifySourceStatus(status) == Verdict::kFailObject) {
       Fail(End(t), error);
       return;
@@ -570,21 +350,58 @@ void TransferLoop::Impl::OnGetDone(Transfer* t) {
     return;
   }
   if (job->content_length >= 0 && t->received != job->content_length) {
-    std::string error = "truncated body (got " + std::to_string(t->received) +
-                        " of " + std::to_string(job->content_length) +
-                        " bytes)";
+    std::string error = "source truncated body (got " +
+                        std::to_string(t->received) + " of " +
+                        std::to_string(job->content_length) + " bytes)";
     Retry(End(t), error, -1);
     return;
   }
   job->content_length = t->received;
   if (t->streaming) {
-    if (t->put.done) OnPutDone(t);  // else the PUT is still sending
+    if (t->put.done) {
+      OnPutDone(t);
+    } else {
+      // S3 has UPLOAD_TIMEOUT from the last byte on to take the rest and
+      // answer, however long the source took (CheckDeadlines).
+      t->put_deadline_ms = NowMs() + ctx->options.upload_timeout_ms;
+    }
     return;
   }
   job->downloaded = true;
   job->content_type = r.Header("content-type");
   job->etag = r.Header("etag");
   StartPut(t);
+}
+
+// The GET ended without a whole answer. A URL curl cannot request and a
+// redirect loop fail at once; a GET that timed out while paused waited for
+// S3 to take bytes, so S3 is the side that stalled.
+void TransferLoop::Impl::OnGetFailed(Transfer* t) {
+  CURLcode rc = t->get.result;
+  if (rc == CURLE_URL_MALFORMAT) {
+    std::string reason =
+        std::string("malformed url: ") +
+        (*t->get.error ? t->get.error : curl_easy_strerror(rc));
+    Malformed(End(t), reason);
+  } else if (rc == CURLE_TOO_MANY_REDIRECTS) {
+    Fail(End(t), "source redirected more than " +
+                     std::to_string(kMaxSourceRedirects) + " times");
+  } else if (rc == CURLE_OPERATION_TIMEDOUT && t->get_paused) {
+    Retry(End(t), "s3 timeout (not taking the body)", -1);
+  } else {
+    std::string error = TransportError("source", rc, t->get.error);
+    Retry(End(t), error, -1);
+  }
+}
+
+// A streamed PUT whose GET has ended and that S3 has not answered within
+// UPLOAD_TIMEOUT of it is a stalled S3: dropped and retried.
+void TransferLoop::Impl::CheckDeadlines(int64_t now) {
+  std::vector<Transfer*> late;
+  for (auto& [raw, t] : live)
+    if (t->put_deadline_ms && t->put.easy && now >= t->put_deadline_ms)
+      late.push_back(raw);
+  for (Transfer* t : late) Retry(End(t), "s3 timeout", -1);
 }
 
 // The PUT is over (a streamed GET may still be in flight).
@@ -604,7 +421,7 @@ void TransferLoop::Impl::OnPutDone(Transfer* t) {
   // S3 may answer an error before reading a streamed body and close: its
   // answer, when one came, says more than the failed send.
   if (put->result != CURLE_OK && put->response.status < 300) {
-    Retry(End(t), TransportError(put->result, put->error), -1);
+    Retry(End(t), TransportError("s3", put->result, put->error), -1);
     return;
   }
   long status = put->response.status;
@@ -620,7 +437,12 @@ void TransferLoop::Impl::OnPutDone(Transfer* t) {
   std::string error;
   long retry_after_ms = -1;
   S3Error err = S3ErrorFromResponse(S3What("PUT", job->key), put->response);
-  switch (JudgeS3Error(ctx, err, job, &error, &retry_after_ms)) {
+  Verdict verdict = JudgeS3Error(ctx, err, job, &error, &retry_after_ms);
+  // Content-MD5 was the source's own ETag: its bytes did not match it.
+  if (err.code == "BadDigest" && ctx->options.checksum == ChecksumMode::kAuto &&
+      !PlainMd5FromEtag(job->etag).empty())
+    error = "source checksum mismatch (s3 BadDigest)";
+  switch (verdict) {
     case Verdict::kRetry: {
       long header = ParseRetryAfterMs(put->response.Header("retry-after"),
                                       std::time(nullptr));
@@ -641,7 +463,10 @@ void TransferLoop::Impl::Retry(std::unique_ptr<Job> job,
                                const std::string& error, long retry_after_ms) {
   if (RetriesExhausted(job->attempts, job->throttled_attempts,
                        ctx->options.max_retries)) {
-    Fail(std::move(job), FailureReason(error, job->attempts));
+    // The reason is built before `job` is handed on: the order in which
+    // arguments are initialised is unspecified.
+    std::string reason = FailureReason(error, job->attempts);
+    Fail(std::move(job), reason);
     return;
   }
   std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -656,6 +481,14 @@ void TransferLoop::Impl::Fail(std::unique_ptr<Job> job,
                               const std::string& reason) {
   spdlog::warn("failed {}: {}", job->url, reason);
   ctx->sink->Failed(job->url, reason);
+  buffers.Give(&job->body);
+  Release();
+}
+
+void TransferLoop::Impl::Malformed(std::unique_ptr<Job> job,
+                                   const std::string& reason) {
+  spdlog::warn("failed {}: {}", job->url, reason);
+  ctx->sink->Malformed(job->url, reason);  // never a sign of a broken run
   buffers.Give(&job->body);
   Release();
 }
@@ -711,6 +544,7 @@ void TransferLoop::Impl::Run() {
     while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
       if (msg->msg == CURLMSG_DONE) OnDone(msg->easy_handle, msg->data.result);
     }
+    CheckDeadlines(NowMs());  // after the answers that did come
   }
 }
 

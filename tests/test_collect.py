@@ -222,7 +222,8 @@ class FaultsTest(CollectTestBase):
     def test_persistent_failure_stops_with_checkpoint_then_resumes(self):
         self.start_api(style="cursor", items=1000, faults=[("500", 500, 4)])
         proc = self.run_collect(self.flags(
-            "cursor", ["--checkpoint-interval", "100"]))
+            "cursor", ["--checkpoint-interval", "100",
+                       "--api-retry-window", "0"]))
         self.assertEqual(proc.returncode, 1, proc.stderr)
         self.assertIn("giving up after 4 attempts", proc.stderr)
         cp = self.checkpoint()
@@ -234,7 +235,8 @@ class FaultsTest(CollectTestBase):
 
     def test_persistent_invalid_json_stops_with_exit_1(self):
         self.start_api(style="page", items=500, faults=[("badjson", 0, 9)])
-        proc = self.run_collect(self.flags("page"))
+        proc = self.run_collect(self.flags("page", ["--api-retry-window",
+                                                    "0"]))
         self.assertEqual(proc.returncode, 1)
         self.assertIn("invalid JSON", proc.stderr)
         self.assertEqual(self.output(), "")
@@ -322,11 +324,33 @@ class TotalsAndProgressTest(CollectTestBase):
         self.assertIn("ETA", log)
         self.assertIn("collected 25000 URLs but EXPECTED_TOTAL is 30000", log)
 
+    def test_final_line_explains_why_urls_differ_from_the_total(self):
+        # 2065 items, some repeating an earlier URL, some foreign: every
+        # item arrives, so nothing may read as missing.
+        self.start_api(style="page", items=2065, dup_every=50,
+                       foreign_every=100)
+        proc = self.run_collect(self.flags("page", per_page=500))
+        self.assertCollected(proc)
+        expected, foreign = fake_api.expected_output(self.cfg)
+        written = expected.count("\n")
+        dups = 2065 - written - foreign
+        self.assertEqual((dups, foreign), (41, 21))
+        self.assertIn(
+            "API total 2065, 2065 items seen in 5 pages; %d duplicates, %d "
+            "foreign, 0 not URLs; %d unique URLs written" % (dups, foreign,
+                                                             written),
+            proc.stderr)
+        self.assertIn("the API's total is 2065 and 2065 items arrived",
+                      proc.stderr)
+        self.assertNotIn("warning", proc.stderr)
+        self.assertIn("e.g. https://foreign.example.com/img/1.jpg",
+                      proc.stderr)
+
     def test_api_total_within_tolerance_is_not_a_warning(self):
         self.start_api(style="page", items=2000)
         proc = self.run_collect(self.flags("page", per_page=500))
         self.assertCollected(proc)
-        self.assertIn("collected 2000 URLs; the API's total is 2000",
+        self.assertIn("the API's total is 2000 and 2000 items arrived",
                       self.log())
         self.assertEqual(len(self.api.request_times()), 4)  # stops at total
 

@@ -259,11 +259,13 @@ class InputTest(MigrateTestCase):
         self.assertEqual(report["succeeded"], 3)
         self.assertEqual(report["exit_code"], 1)
 
-    def test_empty_input_is_not_an_error(self):
-        run = self.migrate(urls_file=self.write_urls(None, raw=b"\n \r\n"))
-        self.assertEqual(run.code, 0, run)
-        self.assertEqual(run.report()["total"], 0)
-        self.assertEqual(self.proxy.count("PUT"), 0)
+    def test_input_with_no_url_is_refused(self):
+        # An empty urls.txt is a collect that went wrong, never "done".
+        for raw in (b"\n \r\n", b"not a url\n"):
+            run = self.migrate(urls_file=self.write_urls(None, raw=raw))
+            self.assertEqual(run.code, 2, run)
+            self.assertIn("holds no URL", run.output)
+        self.assertEqual(self.proxy.count(), 0)
 
     def test_missing_input_file_is_a_config_error(self):
         run = self.migrate(urls_file=os.path.join(self.state_dir, "nope.txt"))
@@ -350,7 +352,7 @@ class RerunTest(MigrateTestCase):
         first = self.migrate(urls)
         self.assertEqual(first.code, 1, first)
         self.assertEqual(list(first.failed()), [urls[-1]])
-        self.assertTrue(first.failed()[urls[-1]].startswith("http 404"))
+        self.assertTrue(first.failed()[urls[-1]].startswith("source http 404"))
         images[paths[-1]] = self.origin.add(paths[-1])
         self.proxy.reset()
         return paths, urls, images

@@ -26,23 +26,24 @@ ORIGIN_FAULTS = {
     "504-once": ({"status": 504, "times": 1}, "ok", 2),
     "429-retry-after": ({"status": 429, "times": 1, "retry_after": 1},
                         "ok", 2),
-    "503-always": ({"status": 503}, ("http 503",), ATTEMPTS),
-    "429-always": ({"status": 429, "retry_after": 1}, ("http 429",),
+    "503-always": ({"status": 503}, ("source http 503",), ATTEMPTS),
+    "429-always": ({"status": 429, "retry_after": 1}, ("source http 429",),
                    ATTEMPTS),
-    "404": ({"status": 404}, ("http 404",), 1),
-    "410": ({"status": 410}, ("http 410",), 1),
-    "403": ({"status": 403}, ("http 403",), 1),
+    "404": ({"status": 404}, ("source http 404",), 1),
+    "410": ({"status": 410}, ("source http 410",), 1),
+    "403": ({"status": 403}, ("source http 403",), 1),
     "reset-once": ({"reset": True, "times": 1}, "ok", 2),
-    "reset-always": ({"reset": True}, ("connection error", "truncated body"),
+    "reset-always": ({"reset": True}, ("source connection error",
+                                      "source truncated body"),
                      ATTEMPTS),
     "short-once": ({"short": True, "times": 1}, "ok", 2),
-    "short-always": ({"short": True}, ("truncated body",), ATTEMPTS),
+    "short-always": ({"short": True}, ("source truncated body",), ATTEMPTS),
     "stall-once": ({"stall": 8, "times": 1}, "ok", 2),
-    "stall-always": ({"stall": 8}, ("timeout",), ATTEMPTS),
-    "stall-headers": ({"stall_headers": 8}, ("timeout",), ATTEMPTS),
+    "stall-always": ({"stall": 8}, ("source timeout",), ATTEMPTS),
+    "stall-headers": ({"stall_headers": 8}, ("source timeout",), ATTEMPTS),
     "corrupt-once": ({"corrupt": True, "times": 1}, "ok", 2),
     "corrupt-always": ({"corrupt": True},
-                       ("s3 BadDigest", "checksum mismatch"),
+                       ("source checksum mismatch",),
                        ATTEMPTS),
 }
 
@@ -105,7 +106,7 @@ class OriginFaultTest(MigrateTestCase):
         self.assertEqual(run.code, 1, run)
         self.assertEqual(self.origin.get_hits(path), 1)
         reason = run.failed()[self.origin.url(path)]
-        self.assertTrue(reason.startswith("http 503"), reason)
+        self.assertTrue(reason.startswith("source http 503"), reason)
 
 
 class S3FaultTest(MigrateTestCase):

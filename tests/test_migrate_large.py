@@ -53,8 +53,7 @@ class LargeObjectTest(MigrateTestCase):
         self.assertEqual(run.code, 1, run)
         self.assertIn(url, run.failed())
         reason = run.failed()[url]
-        self.assertTrue(reason.startswith(("checksum mismatch",
-                                           "s3 BadDigest")), reason)
+        self.assertTrue(reason.startswith("source checksum mismatch"), reason)
         self.assertTrue(reason.endswith(" after 2 attempts"), reason)
         self.assertNotIn(flat_key(path), self.moto.listing(self.bucket))
         self.assertEqual(run.completed(), [])
@@ -81,7 +80,7 @@ class LargeObjectTest(MigrateTestCase):
         run = self.migrate([self.origin.url(path)])
         self.assertEqual(run.code, 1, run)
         self.assertTrue(run.failed()[self.origin.url(path)]
-                        .startswith("http 404"))
+                        .startswith("source http 404"))
         self.assertEqual(self.moto.listing(self.bucket), {})
 
     def test_kill_9_mid_multipart_then_rerun(self):

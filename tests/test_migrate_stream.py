@@ -97,7 +97,9 @@ class StreamTest(MigrateTestCase):
         self.assertEqual(objects[flat_key(once)], body)
         self.assertNotIn(flat_key(always), objects)
         reason = run.failed()[self.origin.url(always)]
-        self.assertTrue(reason.startswith("s3 BadDigest"), reason)
+        self.assertTrue(
+            reason.startswith("source checksum mismatch (s3 BadDigest)"),
+            reason)
         self.assertEqual(self.origin.get_hits(always), 3)
         self.assertEqual(self.origin.get_hits(once), 2)
 

@@ -1,0 +1,191 @@
+// Internal to the transfer loop (transfer_loop.cc): the state of one
+// attempt at one object (a Transfer with its GET and PUT legs, the ring a
+// streamed body passes through, the loop's spare buffers) and the libcurl
+// callbacks that fill it. Everything here is touched only by the thread of
+// the loop that owns the Transfer; callbacks never call into the multi
+// handle, they ask the loop to act through Transfer::Wake().
+#ifndef CFMIGRATE_TRANSFER_LEGS_H_
+#define CFMIGRATE_TRANSFER_LEGS_H_
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http.h"
+#include "migrate_context.h"
+
+namespace cfm {
+namespace transfer {
+
+constexpr size_t kMaxErrorBody = 64 << 10;
+// Body buffers up to this capacity are kept for reuse: fresh pages for every
+// image cost more CPU (page faults, zeroing) than the copy itself.
+constexpr size_t kMaxSpareBytes = 32 << 20;
+// A streamed body passes through a ring this big: the GET pauses when it is
+// full, the PUT waits until a whole send buffer (kSendChunk) is in it or
+// the body is complete, so sends stay large.
+constexpr size_t kPipeBytes = 192 << 10;
+constexpr size_t kSendChunk = 64 << 10;
+// curl hands a write callback at most CURL_MAX_WRITE_SIZE bytes, so a GET
+// paused for room resumes once the PUT has taken a send buffer.
+static_assert(kPipeBytes >= kSendChunk + size_t{2} * CURL_MAX_WRITE_SIZE);
+
+// A fixed ring of bytes between a streamed GET and its PUT.
+class Pipe {
+ public:
+  explicit Pipe(std::unique_ptr<char[]> buffer) : buf_(std::move(buffer)) {}
+  size_t size() const { return size_; }
+  size_t room() const { return kPipeBytes - size_; }
+  // Requires n <= room().
+  void Write(const char* data, size_t n) {
+    size_t tail = (head_ + size_) % kPipeBytes;
+    size_t first = std::min(n, kPipeBytes - tail);
+    std::memcpy(buf_.get() + tail, data, first);
+    std::memcpy(buf_.get(), data + first, n - first);
+    size_ += n;
+  }
+  // Copies up to n bytes (fewer at the ring's end); returns how many.
+  size_t Read(char* out, size_t n) {
+    size_t k = std::min({n, size_, kPipeBytes - head_});
+    std::memcpy(out, buf_.get() + head_, k);
+    head_ = (head_ + k) % kPipeBytes;
+    size_ -= k;
+    return k;
+  }
+  std::unique_ptr<char[]> Release() { return std::move(buf_); }
+
+ private:
+  std::unique_ptr<char[]> buf_;
+  size_t head_ = 0;
+  size_t size_ = 0;
+};
+
+// Spare body buffers of one loop; only that loop's thread touches them.
+struct BufferPool {
+  std::vector<std::string> spares;
+  size_t bytes = 0;
+
+  // Fills `body` (empty) with a spare of at least `size` bytes when one
+  // exists, choosing the smallest that fits.
+  void Take(size_t size, std::string* body) {
+    size_t best = spares.size();
+    for (size_t i = 0; i < spares.size(); ++i)
+      if (spares[i].capacity() >= size &&
+          (best == spares.size() ||
+           spares[i].capacity() < spares[best].capacity()))
+        best = i;
+    if (best == spares.size()) return;
+    bytes -= spares[best].capacity();
+    body->swap(spares[best]);
+    spares[best].swap(spares.back());
+    spares.pop_back();
+  }
+
+  // Rings of kPipeBytes for streamed bodies.
+  std::vector<std::unique_ptr<char[]>> rings;
+
+  std::unique_ptr<char[]> TakeRing() {
+    if (rings.empty())  // not zeroed: every byte is written before read
+      return std::unique_ptr<char[]>(new char[kPipeBytes]);
+    std::unique_ptr<char[]> ring = std::move(rings.back());
+    rings.pop_back();
+    return ring;
+  }
+
+  void Give(std::string* body) {
+    if (body->capacity() == 0 || bytes + body->capacity() > kMaxSpareBytes)
+      return;
+    body->clear();
+    bytes += body->capacity();
+    spares.push_back(std::move(*body));
+  }
+};
+
+enum class Stage { kGet, kPut };
+
+struct Transfer;
+
+// One request of a transfer: the GET from the source or the PUT to S3.
+struct Leg {
+  Transfer* owner = nullptr;
+  Stage stage = Stage::kGet;
+  CURL* easy = nullptr;  // null when not in flight
+  curl_slist* headers = nullptr;
+  char error[CURL_ERROR_SIZE] = {0};
+  HttpResponse response;  // status and headers; body only for S3 errors
+  CURLcode result = CURLE_OK;
+  bool done = false;  // curl finished it since Launch (result set)
+};
+
+// One attempt at one object. Buffered: the GET fills job->body, then the
+// PUT sends it (a retry can redo the PUT alone). Streamed, when the source
+// sent Content-Length and an ETag that gives the integrity header (or
+// CHECKSUM=none) and S3 is reached over https: the PUT starts as soon as
+// the GET's headers are in and reads the body from `pipe` as it arrives,
+// so no whole body is held; S3 checks the bytes against Content-MD5 and a
+// retry redoes both requests.
+struct Transfer {
+  std::unique_ptr<Job> job;
+  Leg get, put;
+  int64_t threshold = 0;
+  ChecksumMode checksum = ChecksumMode::kAuto;
+  const std::vector<std::string>* reject_types = nullptr;
+  // Why the source's 200 must not be stored (RejectSourceAnswer); the GET
+  // is stopped at its first body byte and the object failed.
+  std::string rejected;
+  BufferPool* buffers = nullptr;
+  int64_t received = 0;  // body bytes of this GET so far
+  bool may_stream = false;
+  bool streaming = false;
+  // Streamed: when S3 must have answered the PUT (0: the GET is running).
+  int64_t put_deadline_ms = 0;
+  std::unique_ptr<Pipe> pipe;  // streamed bytes not yet read by the PUT
+  int64_t sent = 0;            // bytes handed to the PUT
+  bool put_paused = false;     // the PUT waits for bytes
+  bool get_paused = false;     // the GET waits for room in the pipe
+  // Set when the loop must start the PUT, or resume the PUT or the GET,
+  // after curl returns (callbacks do not call into the multi handle).
+  bool wake = false;
+  std::vector<Transfer*>* woken = nullptr;
+
+  // A waiting PUT may go on: a whole send buffer is in, or the rest.
+  bool PutMayGo() const {
+    return pipe->size() >= kSendChunk || received == job->content_length;
+  }
+  // A GET paused for room may go on.
+  bool GetMayGo() const { return pipe->room() >= kPipeBytes / 2; }
+
+  void Wake() {
+    if (wake) return;
+    wake = true;
+    woken->push_back(this);
+  }
+};
+
+// CURLOPT_HEADERFUNCTION of both legs (`user` is the Leg): collects the
+// status and headers; at the end of a GET's 200 headers decides size,
+// integrity, streaming, and whether the answer may be stored at all
+// (Transfer::rejected).
+size_t OnHeader(char* data, size_t size, size_t n, void* user);
+
+// CURLOPT_WRITEFUNCTION of both legs (`user` is the Leg): a GET's 200 body
+// goes to job->body or the pipe; anything else is kept (up to 64 KB) as the
+// error body. Returns 0, which stops the GET, for a rejected answer, an
+// object over the threshold and more bytes than announced.
+size_t OnBody(char* data, size_t size, size_t n, void* user);
+
+// CURLOPT_READFUNCTION of a streamed PUT (`user` is the Transfer).
+size_t OnRead(char* buffer, size_t size, size_t n, void* user);
+
+// A failed request as a reason naming its side: `side` is "source" or
+// "s3" ("source timeout", "s3 connection error (...)").
+std::string TransportError(const char* side, CURLcode rc, const char* detail);
+
+}  // namespace transfer
+}  // namespace cfm
+
+#endif  // CFMIGRATE_TRANSFER_LEGS_H_
