@@ -23,7 +23,9 @@ std::string ReasonClass(std::string_view reason) {
 FailureKind KindOf(std::string_view c) {
   if (c.rfind("malformed url", 0) == 0) return FailureKind::kMalformed;
   if (c.rfind("source ", 0) == 0) c.remove_prefix(7);
-  if (c == "http 403" || c == "http 404" || c == "http 410")
+  // A 4xx other than 408/429 is not retried by the engine either.
+  if (c.size() == 8 && c.rfind("http 4", 0) == 0 && c != "http 408" &&
+      c != "http 429")
     return FailureKind::kGone;
   return FailureKind::kRetryable;
 }

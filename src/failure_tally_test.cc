@@ -19,6 +19,10 @@ TEST(FailureTallyTest, KindOf) {
   EXPECT_EQ(KindOf("http 404"), FailureKind::kGone);
   EXPECT_EQ(KindOf("source http 404"), FailureKind::kGone);
   EXPECT_EQ(KindOf("source http 503"), FailureKind::kRetryable);
+  EXPECT_EQ(KindOf("source http 401"), FailureKind::kGone);
+  EXPECT_EQ(KindOf("source http 429"), FailureKind::kRetryable);
+  EXPECT_EQ(KindOf("source http 408"), FailureKind::kRetryable);
+  EXPECT_EQ(KindOf("source http 4000"), FailureKind::kRetryable);
   EXPECT_EQ(KindOf("http 410"), FailureKind::kGone);
   EXPECT_EQ(KindOf("http 403"), FailureKind::kGone);
   EXPECT_EQ(KindOf("malformed url: no host"), FailureKind::kMalformed);
