@@ -160,6 +160,7 @@ int RunCollect(const std::vector<std::string>& args) {
         "NOT complete; run again to continue (API_MAX_PAGES=0 for all)",
         options.max_pages);
     FlushLogs();
+    status_file.End(kExitFailures, "stopped after API_MAX_PAGES pages");
     return kExitFailures;
   }
   if (status.ok() && st.urls_written == 0) {
@@ -167,6 +168,7 @@ int RunCollect(const std::vector<std::string>& args) {
         "the collection finished with no URL at all: check API_URL_FIELD and "
         "SOURCE_URL_PREFIX (see the counts above), and API_BASE_URL");
     FlushLogs();
+    status_file.End(kExitConfig, "finished with no URL at all");
     return kExitConfig;
   }
   if (status.ok()) {

@@ -145,16 +145,18 @@ int Prepare(const KeyMappingOptions& mapping, Files* f, CollisionReport* scan,
     return kExitConfig;
   }
   *scan = std::move(*scanned);
-  if (scan->unique_urls == 0) {  // an empty list is a failed collect
+  // The dry run reports an empty list and collisions itself.
+  if (scan->unique_urls == 0 &&
+      !dry_run) {  // an empty list is a failed collect
     spdlog::error("SOURCE_URLS_FILE {} holds no URL ({} lines); nothing to do",
                   f->list, scan->urls);
     return kExitConfig;
   }
   if (scan->collisions > 0 && !dry_run) {
     spdlog::error(
-        "{} keys would be written by more than one URL ({} URLs); "
-        "nothing was uploaded. Examples:",
-        scan->collisions, scan->colliding_urls);
+        "{} would be written by more than one URL ({}); nothing was "
+        "uploaded. Examples:",
+        Plural(scan->collisions, "key"), Plural(scan->colliding_urls, "URL"));
     for (const KeyCollision& c : scan->examples)
       spdlog::error("  {} <- {} and {}", c.key, c.first_url, c.second_url);
     spdlog::error(

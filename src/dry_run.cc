@@ -197,7 +197,11 @@ int DryRun(const DryRunOptions& o, const CollisionReport& scan) {
     PrintLine("  " + url);
     PrintLine("    -> " + key);
   }
-  int code = scan.collisions > 0 ? 2 : scan.malformed > 0 ? 1 : 0;
+  if (scan.unique_urls == 0)
+    PrintLine("the list holds no usable URL: a run would refuse it (exit 2)");
+  int code = scan.collisions > 0 || scan.unique_urls == 0 ? 2
+             : scan.malformed > 0                         ? 1
+                                                          : 0;
   if (o.sample <= 0) return code;
   uint64_t todo =
       scan.unique_urls > o.already_done ? scan.unique_urls - o.already_done : 0;

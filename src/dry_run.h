@@ -26,7 +26,8 @@ struct DryRunOptions {
 // sample keys; with `sample` > 0, HEADs that many random source URLs,
 // lists every failure and estimates bytes and time from the sizes, the
 // measured latency with `concurrency` in flight, and the bandwidth.
-// Returns the exit code: 2 with key collisions, 1 with malformed lines or
+// Returns the exit code: 2 with key collisions or no usable URL at all, 1
+// with malformed lines or
 // when no sampled URL answered 200, else 0.
 int DryRun(const DryRunOptions& options, const CollisionReport& scan);
 

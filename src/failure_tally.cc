@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 
 #include "validate_gone.h"
@@ -15,12 +16,15 @@ std::string ReasonClass(std::string_view reason) {
   if (after != std::string::npos && r.size() > 9 &&
       r.compare(r.size() - 9, 9, " attempts") == 0)
     r.erase(after);
-  if (r.rfind("truncated body", 0) == 0) return "truncated body";
+  for (const char* cut : {"truncated body", "source truncated body"})
+    if (r.rfind(cut, 0) == 0 && r.find(" (got ") == std::strlen(cut))
+      return cut;
   return r;
 }
 
 FailureKind KindOf(std::string_view c) {
   if (c.rfind("malformed url", 0) == 0) return FailureKind::kMalformed;
+  // One definition with validate's gone.txt: 404, 410 and 403.
   if (IsGoneReason(c)) return FailureKind::kGone;
   return FailureKind::kRetryable;
 }

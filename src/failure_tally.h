@@ -21,7 +21,7 @@ std::string ReasonClass(std::string_view reason);
 
 // What a re-run can do about a reason class.
 enum class FailureKind {
-  kGone,       // http 403/404/410 from the source: retrying won't help
+  kGone,       // (source) http 404/410/403 (GoneStatus): retrying won't help
   kMalformed,  // the line is not a usable URL: fix the list
   kRetryable,  // anything else: a re-run may succeed
 };

@@ -10,15 +10,22 @@ TEST(FailureTallyTest, ReasonClassDropsWhatVaries) {
   EXPECT_EQ(ReasonClass("truncated body (got 10 of 20 bytes) after 2 attempts"),
             "truncated body");
   EXPECT_EQ(ReasonClass("http 404"), "http 404");
+  EXPECT_EQ(ReasonClass("source truncated body (got 1 of 2 bytes)"),
+            "source truncated body");
   EXPECT_EQ(ReasonClass("s3 SlowDown after 9 attempts"), "s3 SlowDown");
 }
 
 TEST(FailureTallyTest, KindOf) {
   EXPECT_EQ(KindOf("http 404"), FailureKind::kGone);
-  EXPECT_EQ(KindOf("http 410"), FailureKind::kGone);
-  EXPECT_EQ(KindOf("http 403"), FailureKind::kGone);
   EXPECT_EQ(KindOf("source http 404"), FailureKind::kGone);
   EXPECT_EQ(KindOf("source http 503"), FailureKind::kRetryable);
+  // Gone means what validate's gone.txt means: 404, 410, 403 only.
+  EXPECT_EQ(KindOf("source http 401"), FailureKind::kRetryable);
+  EXPECT_EQ(KindOf("source http 429"), FailureKind::kRetryable);
+  EXPECT_EQ(KindOf("source http 408"), FailureKind::kRetryable);
+  EXPECT_EQ(KindOf("source http 4000"), FailureKind::kRetryable);
+  EXPECT_EQ(KindOf("http 410"), FailureKind::kGone);
+  EXPECT_EQ(KindOf("http 403"), FailureKind::kGone);
   EXPECT_EQ(KindOf("malformed url: no host"), FailureKind::kMalformed);
   EXPECT_EQ(KindOf("http 503"), FailureKind::kRetryable);
   EXPECT_EQ(KindOf("timeout"), FailureKind::kRetryable);

@@ -25,7 +25,7 @@ class DryRunTest(MigrateTestCase):
                   "https://other.example/d.jpg"])
         urls_file = self.write_urls(lines)
         run = self.migrate(urls_file=urls_file, extra=["--dry-run"])
-        self.assertEqual(run.code, 1, run)
+        self.assertEqual(run.code, 2, run)
         want = [
             f"dry run: {urls_file}",
             "  lines with a URL:   6",
@@ -44,6 +44,7 @@ class DryRunTest(MigrateTestCase):
             "    line 1: https://other.example/a.jpg",
             "    line 3: https://other.example/b.jpg",
             "    line 5: https://other.example/c.jpg",
+            "the list holds no usable URL: a run would refuse it (exit 2)",
         ]
         self.assertEqual(run.stdout.splitlines(), want)
         self.assertEqual(self._log(), want)

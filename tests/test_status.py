@@ -94,8 +94,8 @@ class StatusTest(MigrateTestCase):
         self.assertEqual(j["done"], 23)
         self.assertEqual(j["succeeded"], 20)
         self.assertEqual(j["failed"], 3)
-        self.assertEqual(j["failures"]["http 404"]["count"], 3)
-        self.assertTrue(j["failures"]["http 404"]["gone"])
+        self.assertEqual(j["failures"]["source http 404"]["count"], 3)
+        self.assertTrue(j["failures"]["source http 404"]["gone"])
         self.assertEqual(j["outcome"], "finished with 3 failures")
         self.assertEqual(j["eta_seconds"], 0)
         screen = self.status().stdout

@@ -42,12 +42,12 @@ class SummaryTest(MigrateTestCase):
         del args[i:i + 2]
         self.assertEqual(self._console(run), [
             "info: 3 URLs gone at the source (a re-run will not help):",
-            f"info:   3 x http 404, e.g. {gone[0]}",
+            f"info:   3 x source http 404, e.g. {gone[0]}",
             "info: 1 URL not a usable URL (fix the list):",
             "info:   1 x malformed url: not an http(s) URL, "
             "e.g. ftp://elsewhere/x.jpg",
             "info: 2 URLs retryable (a re-run may succeed):",
-            f"info:   2 x http 503, e.g. {busy_urls[0]}",
+            f"info:   2 x source http 503, e.g. {busy_urls[0]}",
             "info: every failed URL and its reason: "
             + os.path.join(self.state_dir, "failed_transfers.txt"),
             "info: to retry the 2 retryable URLs:",
