@@ -110,9 +110,9 @@ Status Collector::RebuildSeen(int64_t length) {
   std::string buf(1 << 20, '\0'), line;
   int64_t left = length;
   while (left > 0) {
-    ssize_t n =
-        ::read(fd, buf.data(),
-               static_cast<size_t>(std::min<int64_t>(left, buf.size())));
+    ssize_t n = ::read(fd, buf.data(),
+                       static_cast<size_t>(std::min<int64_t>(
+                           left, static_cast<int64_t>(buf.size()))));
     if (n <= 0) break;
     left -= n;
     // Lines are inserted straight from the buffer; only one that spans two

@@ -1,5 +1,6 @@
 #include "progress.h"
 
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
 
@@ -20,7 +21,7 @@ std::string Format(const char* fmt, ...) {
 
 std::string FormatDuration(double seconds) {
   if (seconds < 0) return "?";
-  long s = static_cast<long>(seconds + 0.5);
+  long s = std::lround(seconds);
   if (s >= 86400) return Format("%ldd%02ldh", s / 86400, s % 86400 / 3600);
   if (s >= 3600) return Format("%ldh%02ldm", s / 3600, s % 3600 / 60);
   if (s >= 60) return Format("%ldm%02lds", s / 60, s % 60);
