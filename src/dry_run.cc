@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdarg>
-#include <cstdio>
 #include <map>
 #include <random>
 
@@ -16,18 +14,9 @@
 namespace cfm {
 namespace {
 
-std::string Format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-std::string Format(const char* fmt, ...) {
-  char buf[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  std::vsnprintf(buf, sizeof(buf), fmt, ap);
-  va_end(ap);
-  return buf;
-}
-
 std::string Row(const char* label, uint64_t value) {
-  return Format("  %-20s%llu", label, static_cast<unsigned long long>(value));
+  return StringPrintf("  %-20s%llu", label,
+                      static_cast<unsigned long long>(value));
 }
 
 // Reads the list once: the malformed lines, the first 5 keys and `n` URLs
@@ -83,10 +72,10 @@ void PrintTable(const DryRunOptions& o, const CollisionReport& scan) {
 
 void PrintCollisions(const CollisionReport& scan) {
   PrintLine(
-      Format("%s would be written by more than one URL (%s); nothing "
-             "would be uploaded. Examples:",
-             Plural(scan.collisions, "key").c_str(),
-             Plural(scan.colliding_urls, "URL").c_str()));
+      StringPrintf("%s would be written by more than one URL (%s); nothing "
+                   "would be uploaded. Examples:",
+                   Plural(scan.collisions, "key").c_str(),
+                   Plural(scan.colliding_urls, "URL").c_str()));
   for (const KeyCollision& c : scan.examples)
     PrintLine("  " + c.key + " <- " + c.first_url + " and " + c.second_url);
   PrintLine(
@@ -122,11 +111,11 @@ int Sample(const DryRunOptions& o, const std::vector<std::string>& picked,
     bytes += std::strtoull(r->Header("content-length").c_str(), nullptr, 10);
     ++ok;
   }
-  PrintLine(Format("sample of %s: %llu answered 200, %llu failed%s",
-                   Plural(picked.size(), "source URL").c_str(),
-                   static_cast<unsigned long long>(ok),
-                   static_cast<unsigned long long>(failures.size()),
-                   failures.empty() ? "" : ":"));
+  PrintLine(StringPrintf("sample of %s: %llu answered 200, %llu failed%s",
+                         Plural(picked.size(), "source URL").c_str(),
+                         static_cast<unsigned long long>(ok),
+                         static_cast<unsigned long long>(failures.size()),
+                         failures.empty() ? "" : ":"));
   for (const std::string& line : failures) PrintLine(line);
   if (ok == 0) {
     PrintLine("no sampled source URL answered 200: no estimate");
@@ -163,10 +152,10 @@ std::vector<std::string> FormatEstimate(double mean_bytes,
   double total = mean_bytes * todo;
   double latency_s = todo * mean_latency_s / std::max(concurrency, 1);
   std::vector<std::string> out;
-  out.push_back(Format("mean size %.0f KB: estimated %.2f GB to copy (%s)",
-                       mean_bytes / 1e3, total / 1e9,
-                       Plural(todo, "object").c_str()));
-  out.push_back(Format(
+  out.push_back(StringPrintf(
+      "mean size %.0f KB: estimated %.2f GB to copy (%s)", mean_bytes / 1e3,
+      total / 1e9, Plural(todo, "object").c_str()));
+  out.push_back(StringPrintf(
       "mean HEAD latency %.0f ms: with %d in flight at most %.0f files/s, %s",
       mean_latency_s * 1e3, concurrency,
       mean_latency_s > 0 ? concurrency / mean_latency_s : 0.0,
@@ -175,9 +164,9 @@ std::vector<std::string> FormatEstimate(double mean_bytes,
     double bandwidth_s = total * 8 / (gbps * 1e9);
     bool latency_bound = latency_s > bandwidth_s;
     out.push_back(
-        Format("  at %.1f Gbit/s: %s (%s bounds)", gbps,
-               FormatDuration(std::max(latency_s, bandwidth_s)).c_str(),
-               latency_bound ? "latency" : "bandwidth"));
+        StringPrintf("  at %.1f Gbit/s: %s (%s bounds)", gbps,
+                     FormatDuration(std::max(latency_s, bandwidth_s)).c_str(),
+                     latency_bound ? "latency" : "bandwidth"));
   }
   out.push_back(
       "assumes: each object costs one source round trip (the HEAD latency "

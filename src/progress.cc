@@ -5,27 +5,15 @@
 #include <cstdio>
 
 namespace cfm {
-namespace {
-
-std::string Format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-std::string Format(const char* fmt, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, fmt);
-  std::vsnprintf(buf, sizeof(buf), fmt, ap);
-  va_end(ap);
-  return buf;
-}
-
-}  // namespace
 
 std::string FormatDuration(double seconds) {
   if (seconds < 0) return "?";
   long s = std::lround(seconds);
-  if (s >= 86400) return Format("%ldd%02ldh", s / 86400, s % 86400 / 3600);
-  if (s >= 3600) return Format("%ldh%02ldm", s / 3600, s % 3600 / 60);
-  if (s >= 60) return Format("%ldm%02lds", s / 60, s % 60);
-  return Format("%lds", s);
+  if (s >= 86400)
+    return StringPrintf("%ldd%02ldh", s / 86400, s % 86400 / 3600);
+  if (s >= 3600) return StringPrintf("%ldh%02ldm", s / 3600, s % 3600 / 60);
+  if (s >= 60) return StringPrintf("%ldm%02lds", s / 60, s % 60);
+  return StringPrintf("%lds", s);
 }
 
 ProgressMeter::ProgressMeter(int64_t start_ms, int64_t window_ms)
@@ -70,7 +58,7 @@ std::string ProgressMeter::Line(int64_t now_ms, const ProgressCounts& c) const {
   ProgressFigures f = Figures(now_ms, c);
   uint64_t finished = c.succeeded + c.failed;
   double error_rate = finished ? 100.0 * c.failed / finished : 0;
-  return Format(
+  return StringPrintf(
       "progress %llu/%llu (%.1f%%) | %.1f files/s (recent %.1f) | %.1f MB/s "
       "(recent %.1f) | ETA %s | ok %llu, failed %llu, retrying %llu | "
       "errors %.2f%%",
@@ -89,15 +77,16 @@ std::string ProgressMeter::StatusBar(int64_t now_ms, const ProgressCounts& c,
   auto ull = [](uint64_t v) { return static_cast<unsigned long long>(v); };
   enum { kDone, kNow, kAvg, kEta, kFailed, kRetrying, kLimit };
   std::vector<std::string> fields = {
-      Format("%llu/%llu %.1f%%", ull(f.done), ull(c.total), f.percent),
-      Format("now %.0f files/s %.1f MB/s", f.recent_fps,
-             f.recent_bytes_per_s / 1e6),
-      Format("avg %.0f files/s %.1f MB/s", f.fps, f.bytes_per_s / 1e6),
+      StringPrintf("%llu/%llu %.1f%%", ull(f.done), ull(c.total), f.percent),
+      StringPrintf("now %.0f files/s %.1f MB/s", f.recent_fps,
+                   f.recent_bytes_per_s / 1e6),
+      StringPrintf("avg %.0f files/s %.1f MB/s", f.fps, f.bytes_per_s / 1e6),
       "ETA " + FormatDuration(f.eta_seconds),
-      c.failed ? Format("failed %llu", ull(c.failed)) : "",
-      c.retrying ? Format("retrying %llu", ull(c.retrying)) : "",
-      limit.limit < limit.max ? Format("limit %d/%d", limit.limit, limit.max)
-                              : "",
+      c.failed ? StringPrintf("failed %llu", ull(c.failed)) : "",
+      c.retrying ? StringPrintf("retrying %llu", ull(c.retrying)) : "",
+      limit.limit < limit.max
+          ? StringPrintf("limit %d/%d", limit.limit, limit.max)
+          : "",
   };
   return FitFields(fields, {kAvg, kRetrying, kNow, kLimit, kFailed, kEta},
                    width);
@@ -123,6 +112,19 @@ std::string FitFields(const std::vector<std::string>& fields,
   }
   if (width > 0 && line.size() >= width) line.resize(width - 1);
   return line;
+}
+
+std::string StringPrintf(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  va_list again;
+  va_copy(again, ap);
+  int n = std::vsnprintf(nullptr, 0, fmt, ap);
+  va_end(ap);
+  std::string out(n > 0 ? static_cast<size_t>(n) : 0, '\0');
+  if (n > 0) std::vsnprintf(out.data(), out.size() + 1, fmt, again);
+  va_end(again);
+  return out;
 }
 
 }  // namespace cfm

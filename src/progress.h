@@ -84,6 +84,10 @@ std::string FitFields(const std::vector<std::string>& fields,
 // "1h02m", "3m05s", "12s"; "?" for a negative value.
 std::string FormatDuration(double seconds);
 
+// printf into a std::string, however long the result. Pure.
+std::string StringPrintf(const char* fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 }  // namespace cfm
 
 #endif  // CFMIGRATE_PROGRESS_H_
