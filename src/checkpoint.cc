@@ -1,11 +1,5 @@
 #include "checkpoint.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace cfm {
@@ -14,27 +8,6 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kBufferBytes = 1 << 20;
-
-Status Errno(const std::string& what, const std::string& path) {
-  return Status::IOError(what + " " + path + ": " + std::strerror(errno));
-}
-
-Status WriteAll(int fd, const char* data, size_t n, const std::string& path) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, data, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) return Errno("write", path);
-    data += w;
-    n -= static_cast<size_t>(w);
-  }
-  return Status::OK();
-}
-
-std::string DirOf(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 }  // namespace
 
@@ -96,74 +69,28 @@ Result<Checkpoint> CheckpointFromJson(std::string_view text) {
   }
 }
 
-Status WriteFileAtomically(const std::string& path, std::string_view data) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("create", tmp);
-  // A temp file left by an older version may have a wider mode.
-  if (::fchmod(fd, 0600) != 0) {
-    Status s = Errno("chmod", tmp);
-    ::close(fd);
-    return s;
-  }
-  Status s = WriteAll(fd, data.data(), data.size(), tmp);
-  if (s.ok() && ::fsync(fd) != 0) s = Errno("fsync", tmp);
-  if (::close(fd) != 0 && s.ok()) s = Errno("close", tmp);
-  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0)
-    s = Errno("rename to", path);
-  if (!s.ok()) {
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  // The rename itself is durable only once the directory is synced.
-  std::string dir = DirOf(path);
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return Errno("open directory", dir);
-  if (::fsync(dfd) != 0) s = Errno("fsync directory", dir);
-  ::close(dfd);
-  return s;
-}
-
 Status SaveCheckpoint(const std::string& path, const Checkpoint& c) {
-  return WriteFileAtomically(path, CheckpointToJson(c));
+  return WriteFileAtomically(path, CheckpointToJson(c), kPrivateFileMode);
 }
 
 Result<Checkpoint> LoadCheckpoint(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Status::NotFound(path + " does not exist");
-    return Errno("open", path);
-  }
-  std::string text;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0)
-    text.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  if (n < 0) return Errno("read", path);
-  Result<Checkpoint> c = CheckpointFromJson(text);
+  Result<std::string> text = ReadWholeFile(path);
+  if (!text.ok()) return text.status();
+  Result<Checkpoint> c = CheckpointFromJson(*text);
   if (!c.ok()) return c.status().WithContext(path);
   return c;
 }
 
 UrlFileWriter::~UrlFileWriter() {
-  if (fd_ < 0) return;
-  (void)WriteBuffer();
-  ::close(fd_);
+  if (file_ != nullptr) (void)WriteBuffer();
 }
 
 Status UrlFileWriter::Open(const std::string& path, int64_t length) {
-  path_ = path;
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) return Errno("open", path);
-  struct stat st;
-  if (::fstat(fd_, &st) != 0) return Errno("stat", path);
-  if (st.st_size < length)
-    return Status::Corruption(path + " has " + std::to_string(st.st_size) +
-                              " bytes, the checkpoint expects at least " +
-                              std::to_string(length));
-  if (::ftruncate(fd_, length) != 0) return Errno("truncate", path);
-  if (::lseek(fd_, length, SEEK_SET) < 0) return Errno("seek", path);
+  Result<std::unique_ptr<AppendOnlyFile>> f =
+      AppendOnlyFile::Open(path, AppendOnlyFile::Start::kKeep, kSharedFileMode);
+  if (!f.ok()) return f.status();
+  if (Status s = (*f)->CutTo(length); !s.ok()) return s;
+  file_ = std::move(*f);
   written_ = durable_ = length;
   buf_.reserve(kBufferBytes + 4096);
   return Status::OK();
@@ -177,7 +104,7 @@ Status UrlFileWriter::AppendLine(std::string_view line) {
 }
 
 Status UrlFileWriter::WriteBuffer() {
-  Status s = WriteAll(fd_, buf_.data(), buf_.size(), path_);
+  Status s = file_->Append(buf_);
   if (!s.ok()) return s;
   written_ += static_cast<int64_t>(buf_.size());
   buf_.clear();
@@ -186,7 +113,7 @@ Status UrlFileWriter::WriteBuffer() {
 
 Status UrlFileWriter::Sync() {
   if (Status s = WriteBuffer(); !s.ok()) return s;
-  if (::fsync(fd_) != 0) return Errno("fsync", path_);
+  if (Status s = file_->Sync(); !s.ok()) return s;
   durable_ = written_;
   return Status::OK();
 }

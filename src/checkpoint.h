@@ -7,9 +7,11 @@
 #define CFMIGRATE_CHECKPOINT_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "file_util.h"
 #include "pagination.h"
 #include "status.h"
 
@@ -41,11 +43,8 @@ std::string CheckpointToJson(const Checkpoint& checkpoint);
 // version).
 Result<Checkpoint> CheckpointFromJson(std::string_view text);
 
-// Writes `path` atomically with mode 0600 (it may name the API): a temp
-// file beside it, fsync, rename, fsync of the directory. On failure the old
-// file is untouched and kIOError says which step failed.
-Status WriteFileAtomically(const std::string& path, std::string_view data);
-
+// Writes checkpoint.json atomically (file_util's WriteFileAtomically) with
+// mode 0600: it may name the API. kIOError naming the failed step.
 Status SaveCheckpoint(const std::string& path, const Checkpoint& checkpoint);
 // kNotFound when there is no checkpoint; kCorruption when it is unreadable.
 Result<Checkpoint> LoadCheckpoint(const std::string& path);
@@ -75,8 +74,7 @@ class UrlFileWriter {
  private:
   Status WriteBuffer();
 
-  int fd_ = -1;
-  std::string path_;
+  std::unique_ptr<AppendOnlyFile> file_;
   std::string buf_;
   int64_t written_ = 0;  // bytes handed to the kernel
   int64_t durable_ = 0;  // bytes fsynced

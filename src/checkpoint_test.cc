@@ -97,14 +97,16 @@ TEST_F(CheckpointTest, MissingIsNotFoundAndGarbageIsCorruption) {
   EXPECT_NE(v9.status().message().find("version"), std::string::npos);
 }
 
-TEST_F(CheckpointTest, AtomicWriteReplacesAndFailsCleanly) {
-  std::string path = dir_ + "/f";
-  ASSERT_TRUE(WriteFileAtomically(path, "one").ok());
-  ASSERT_TRUE(WriteFileAtomically(path, "two").ok());
-  EXPECT_EQ(Read(path), "two");
-  Status s = WriteFileAtomically(dir_ + "/no/such/dir/f", "x");
+TEST_F(CheckpointTest, FailedSaveKeepsTheOldCheckpoint) {
+  std::string path = dir_ + "/checkpoint.json";
+  ASSERT_TRUE(SaveCheckpoint(path, Sample()).ok());
+  std::string before = Read(path);
+  Status s = SaveCheckpoint(dir_ + "/no/such/dir/checkpoint.json", Sample());
   EXPECT_EQ(s.code(), Status::Code::kIOError);
-  EXPECT_EQ(Read(path), "two");
+  EXPECT_NE(s.message().find("no/such/dir/checkpoint.json.tmp"),
+            std::string::npos)
+      << s.message();
+  EXPECT_EQ(Read(path), before);
 }
 
 TEST_F(CheckpointTest, UrlFileWriterCountsOnlySyncedBytesAsDurable) {

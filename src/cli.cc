@@ -6,9 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
+#include "file_util.h"
 #include "log.h"
 
 namespace cfm {
@@ -36,17 +35,6 @@ const CommandInfo& CommandByMask(unsigned mask) {
   std::abort();
 }
 
-Result<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (errno == ENOENT) return Status::NotFound("no such file");
-    return Status::IOError(std::strerror(errno));
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::optional<int> PrepareCommand(unsigned mask,
                                   const std::vector<std::string>& args,
                                   Settings* settings) {
@@ -66,7 +54,7 @@ std::optional<int> PrepareCommand(unsigned mask,
   input.args = args;
   input.default_env_file = info.env_file;
   input.getenv = [](const char* name) { return std::getenv(name); };
-  input.read_file = ReadWholeFile;
+  input.read_file = [](const std::string& path) { return ReadWholeFile(path); };
   input.export_env = [](const std::string& name, const std::string& value) {
     setenv(name.c_str(), value.c_str(), 0);
   };

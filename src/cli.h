@@ -31,9 +31,6 @@ std::optional<int> PrepareCommand(unsigned mask,
                                   const std::vector<std::string>& args,
                                   Settings* settings);
 
-// Reads a whole file; kNotFound when it does not exist.
-Result<std::string> ReadWholeFile(const std::string& path);
-
 // Creates `dir` and its parents when missing. kIOError naming it on failure.
 Status MakeDirs(const std::string& dir);
 

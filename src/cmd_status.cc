@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "failure_tally.h"
+#include "file_util.h"
 #include "progress.h"
 #include "status_file.h"
 

@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <random>
 
 #include "cli.h"
 #include "commands.h"
 #include "credentials.h"
+#include "file_util.h"
 #include "log.h"
 #include "status_file.h"
 #include "stop_signals.h"
@@ -287,10 +287,16 @@ void Configure(Run* run) {
 int Finish(Run* run) {
   ValidateReport& r = run->report;
   std::string path = StatePath(run->settings, "validation_report.json");
-  std::ofstream out(path, std::ios::trunc);
-  out << ValidateReportJson(r).dump(2) << "\n";
-  if (!out) spdlog::error("{}: could not write the report", path);
+  Status st = WriteFileAtomically(path, ValidateReportJson(r).dump(2) + "\n",
+                                  kSharedFileMode);
   PrintLines(ValidateSummary(r));
+  if (!st.ok()) {
+    // Without its report a verdict cannot be relied on: never exit 0.
+    spdlog::error("validation report not written: {}", st.ToString());
+    FlushLogs();
+    run->status->End(kExitFailures, "stopped: " + st.ToString());
+    return kExitFailures;
+  }
   spdlog::info("report written to {}", path);
   FlushLogs();
   run->status->End(ValidateExitCode(r), CompleteAndIntact(r)

@@ -1,7 +1,6 @@
 #include "completed_log.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,10 +12,6 @@ namespace cfm {
 namespace {
 
 constexpr size_t kBlockSize = 4 << 20;
-
-Status ErrnoStatus(const std::string& path, const char* what, int err) {
-  return Status::IOError(path + ": " + what + ": " + std::strerror(err));
-}
 
 // Splits off the field before the next TAB (or the rest).
 std::string_view NextField(std::string_view* rest) {
@@ -144,7 +139,7 @@ Status ScanCompleted(
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return Status::OK();
-    return ErrnoStatus(path, "open", errno);
+    return ErrnoStatus(errno, "open", path);
   }
   std::vector<char> buf(kBlockSize);
   size_t have = 0;
@@ -154,7 +149,7 @@ Status ScanCompleted(
     ssize_t n = ::read(fd, buf.data() + have, buf.size() - have);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      st.status = ErrnoStatus(path, "read", errno);
+      st.status = ErrnoStatus(errno, "read", path);
       break;
     }
     if (n == 0) break;  // what is left in buf is a torn last line
@@ -178,50 +173,19 @@ Status LoadCompleted(const std::string& path,
       skipped);
 }
 
-// The length of `fd`'s data up to and including its last '\n' (0 when it
-// has none), reading backwards from `size` in blocks.
-Result<off_t> EndOfLastLine(int fd, off_t size, const std::string& path) {
-  char buf[64 << 10];
-  off_t end = size;
-  while (end > 0) {
-    off_t start = end > static_cast<off_t>(sizeof(buf))
-                      ? end - static_cast<off_t>(sizeof(buf))
-                      : 0;
-    ssize_t n = ::pread(fd, buf, end - start, start);
-    if (n != end - start) return ErrnoStatus(path, "read", errno);
-    for (ssize_t i = n - 1; i >= 0; --i) {
-      if (buf[i] == '\n') return start + i + 1;
-    }
-    end = start;
-  }
-  return off_t{0};
-}
-
 Result<std::unique_ptr<CompletedLog>> CompletedLog::Open(
     const std::string& path, const std::string& bucket) {
-  int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoStatus(path, "open", errno);
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    Status s = ErrnoStatus(path, "fstat", errno);
-    ::close(fd);
-    return s;
-  }
   // A torn last line (a crash mid-write) is cut off: completed, it could
   // read as a record with a cut byte count or bucket name.
-  Result<off_t> end = EndOfLastLine(fd, st.st_size, path);
-  if (end.ok() && *end != st.st_size && ::ftruncate(fd, *end) != 0) {
-    end = ErrnoStatus(path, "truncate", errno);
-  }
-  if (!end.ok()) {
-    ::close(fd);
-    return end.status();
-  }
+  Result<std::unique_ptr<AppendOnlyFile>> file = AppendOnlyFile::Open(
+      path, AppendOnlyFile::Start::kAfterLastLine, kSharedFileMode);
+  if (!file.ok()) return file.status();
+  bool empty = (*file)->size() == 0;
   return std::unique_ptr<CompletedLog>(
-      new CompletedLog(fd, path, bucket, *end == 0));
+      new CompletedLog(std::move(*file), bucket, empty));
 }
 
-CompletedLog::~CompletedLog() { ::close(fd_); }
+CompletedLog::~CompletedLog() = default;
 
 Status CompletedLog::Append(const CompletedRecord& r) {
   CompletedRecord mine = r;
@@ -231,21 +195,11 @@ Status CompletedLog::Append(const CompletedRecord& r) {
   std::lock_guard<std::mutex> lock(mu_);
   // The header goes out with the first record, in the same write(2).
   if (needs_header_) line.insert(0, kCompletedHeader);
-  ssize_t n;
-  do {
-    n = ::write(fd_, line.data(), line.size());
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return ErrnoStatus(path_, "write", errno);
-  if (static_cast<size_t>(n) != line.size()) {
-    return Status::IOError(path_ + ": short write");
-  }
+  if (Status s = file_->Append(line); !s.ok()) return s;
   needs_header_ = false;
   return Status::OK();
 }
 
-Status CompletedLog::Sync() {
-  if (::fdatasync(fd_) != 0) return ErrnoStatus(path_, "fdatasync", errno);
-  return Status::OK();
-}
+Status CompletedLog::Sync() { return file_->Sync(); }
 
 }  // namespace cfm

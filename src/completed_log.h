@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "file_util.h"
 #include "fingerprint.h"
 #include "status.h"
 
@@ -95,20 +96,20 @@ class CompletedLog {
   CompletedLog& operator=(const CompletedLog&) = delete;
 
   // Writes FormatCompletedLine(r) with r.bucket set to the log's bucket,
-  // with one write(2). kIOError on failure (including a short write).
+  // in one AppendOnlyFile::Append. kIOError on failure (including a short
+  // write).
   Status Append(const CompletedRecord& r);
 
   // fdatasync()s the file. kIOError on failure.
   Status Sync();
 
  private:
-  CompletedLog(int fd, std::string path, std::string bucket, bool header)
-      : fd_(fd),
-        path_(std::move(path)),
+  CompletedLog(std::unique_ptr<AppendOnlyFile> file, std::string bucket,
+               bool header)
+      : file_(std::move(file)),
         bucket_(std::move(bucket)),
         needs_header_(header) {}
-  int fd_;
-  std::string path_;
+  std::unique_ptr<AppendOnlyFile> file_;
   std::string bucket_;
   std::mutex mu_;      // serialises writes so lines never interleave
   bool needs_header_;  // guarded by mu_

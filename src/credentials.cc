@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "credentials_sources.h"
+#include "file_util.h"
 #include "log.h"
 
 namespace cfm {
@@ -15,25 +16,6 @@ namespace {
 
 constexpr int kProcessTimeoutSeconds = 60;
 constexpr size_t kMaxFileBytes = 16 << 20;
-
-Result<std::string> ReadWholeFile(const std::string& path) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    int e = errno;
-    if (e == ENOENT || e == ENOTDIR) return Status::NotFound(std::strerror(e));
-    return Status::IOError(std::strerror(e));
-  }
-  std::string text;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 &&
-         text.size() < kMaxFileBytes)
-    text.append(buf, n);
-  bool failed = std::ferror(f);
-  std::fclose(f);
-  if (failed) return Status::IOError("read error");
-  return text;
-}
 
 std::string ExpiryText(std::time_t expiration) {
   return expiration == 0 ? "never" : FormatIso8601(expiration);
@@ -48,7 +30,9 @@ CredentialsEnv RealCredentialsEnv() {
     if (value == nullptr) return std::nullopt;
     return std::string(value);
   };
-  env.read_file = ReadWholeFile;
+  env.read_file = [](const std::string& path) {
+    return ReadWholeFile(path, kMaxFileBytes);
+  };
   env.now = [] { return std::time(nullptr); };
   env.new_http_client = [] { return NewCurlHttpClient(); };
   env.run_process = [](const std::string& command) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "file_util.h"
 #include "validate_gone.h"
 
 namespace cfm {
@@ -82,11 +83,14 @@ Result<uint64_t> WriteRetryableList(const std::string& failed_path,
     urls.append(line, 0, tab).push_back('\n');
     ++n;
   }
+  if (in.bad()) return Status::IOError("read " + failed_path + ": I/O error");
   if (n == 0) {
     ::unlink(out_path.c_str());  // a list from an earlier run is stale
     return n;
   }
-  if (Status st = WriteFileAtomically(out_path, urls); !st.ok()) return st;
+  if (Status st = WriteFileAtomically(out_path, urls, kSharedFileMode);
+      !st.ok())
+    return st;
   return n;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "failure_tally.h"
+#include "file_util.h"
 #include "progress.h"
 #include "status_file.h"
 
@@ -30,8 +31,7 @@ Result<std::string> RotateFailedList(const std::string& failed_path,
   prev = dot == std::string::npos ? prev + ".prev"
                                   : prev.substr(0, dot) + ".prev.txt";
   if (::rename(failed_path.c_str(), prev.c_str()) != 0)
-    return Status::IOError("cannot move " + failed_path + " to " + prev + ": " +
-                           std::strerror(errno));
+    return ErrnoStatus(errno, "move " + failed_path + " to", prev);
   return same ? prev : list_path;
 }
 
@@ -63,9 +63,10 @@ Status WriteReport(const std::string& path, const RunSummary& s,
   std::string text = j.dump(2) + "\n";
   Result<std::string> kept =
       HistoryReportPath(settings.Get("STATE_DIR"), s.started_at, "migrate");
-  Status st = kept.ok() ? WriteFileAtomically(*kept, text) : kept.status();
+  Status st = kept.ok() ? WriteFileAtomically(*kept, text, kSharedFileMode)
+                        : kept.status();
   if (!st.ok()) return st;
-  return WriteFileAtomically(path, text);
+  return WriteFileAtomically(path, text, kSharedFileMode);
 }
 
 std::string Outcome(const RunSummary& s) {

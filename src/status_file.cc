@@ -1,6 +1,5 @@
 #include "status_file.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +7,8 @@
 #include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
+
+#include "file_util.h"
 
 namespace cfm {
 namespace {
@@ -106,21 +107,6 @@ Result<RunStatus> StatusFromJson(const std::string& text) {
   return s;
 }
 
-Status WriteFileAtomically(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
-  bool ok = ::write(fd, text.data(), text.size()) ==
-                static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
-    return Status::IOError("cannot write " + path + ": " +
-                           std::strerror(errno));
-  return Status::OK();
-}
-
 Result<std::string> HistoryReportPath(const std::string& state_dir,
                                       int64_t started_at,
                                       const std::string& command) {
@@ -129,8 +115,7 @@ Result<std::string> HistoryReportPath(const std::string& state_dir,
           ? std::string("reports")
           : state_dir + (state_dir.back() == '/' ? "" : "/") + "reports";
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
-    return Status::IOError("cannot create " + dir + ": " +
-                           std::strerror(errno));
+    return ErrnoStatus(errno, "create directory", dir);
   std::time_t t = static_cast<std::time_t>(started_at);
   char stamp[32];
   std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", std::gmtime(&t));
@@ -142,7 +127,7 @@ Result<std::string> HistoryReportPath(const std::string& state_dir,
 }
 
 Status WriteStatusFile(const std::string& path, const RunStatus& s) {
-  return WriteFileAtomically(path, StatusToJson(s));
+  return WriteFileAtomically(path, StatusToJson(s), kSharedFileMode);
 }
 
 SimpleStatusFile::SimpleStatusFile(std::string path, std::string command)

@@ -58,11 +58,8 @@ std::string StatusToJson(const RunStatus& s);
 // object (missing fields take their defaults).
 Result<RunStatus> StatusFromJson(const std::string& text);
 
-// Writes `text` to `path` through `path`.tmp: write, fsync, rename, so a
-// reader sees the old or the new file whole. kIOError naming the file.
-Status WriteFileAtomically(const std::string& path, const std::string& text);
-
-// Writes `s` to `path` (normally STATE_DIR/status.json) atomically.
+// Writes `s` to `path` (normally STATE_DIR/status.json) atomically (file
+// mode 0644; see WriteFileAtomically). kIOError naming the failed step.
 Status WriteStatusFile(const std::string& path, const RunStatus& s);
 
 // Where a run's report is kept for good: `state_dir`/reports/<start time,

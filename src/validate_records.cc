@@ -1,9 +1,6 @@
 #include "validate_records.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-
+#include "file_util.h"
 #include "fingerprint.h"
 #include "validator.h"
 
@@ -62,27 +59,21 @@ Status PruneCompleted(const std::string& completed_path,
                              }
                            });
   if (!s.ok() || *changed == 0) return s;
-  std::string tmp = completed_path + ".validate.tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
-  if (f == nullptr) {
-    return Status::IOError(tmp + ": open: " + std::strerror(errno));
-  }
+  Result<std::unique_ptr<AtomicFileWriter>> out =
+      AtomicFileWriter::Open(completed_path, kSharedFileMode);
+  if (!out.ok()) return out.status();
+  std::string kept;
   s = ScanCompleted(completed_path,
                     [&](const CompletedRecord* r, std::string_view line) {
                       Fate fate = Judge(r, bucket, index);
                       if (fate == Fate::kDrop) return;
-                      if (fate == Fate::kMark) {
-                        std::fputs(kWrongMarker, f);
-                      }
-                      std::fwrite(line.data(), 1, line.size(), f);
-                      std::fputc('\n', f);
+                      kept.assign(fate == Fate::kMark ? kWrongMarker : "");
+                      kept.append(line);
+                      kept += '\n';
+                      (void)(*out)->Append(kept);  // Commit reports errors
                     });
-  if (!s.ok()) {
-    std::fclose(f);
-    std::remove(tmp.c_str());
-    return s;
-  }
-  return FsyncAndRename(f, tmp, completed_path);
+  if (!s.ok()) return s;  // the writer's destructor removes the temp file
+  return (*out)->Commit();
 }
 
 }  // namespace cfm

@@ -1,11 +1,5 @@
 #include "validator.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "completed_log.h"
 #include "fingerprint.h"
 #include "url_list.h"
@@ -49,18 +43,6 @@ Verdict VerdictOf(uint8_t f) {
 }
 
 }  // namespace
-
-Status FsyncAndRename(std::FILE* f, const std::string& tmp,
-                      const std::string& path) {
-  bool ok = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
-  int err = errno;
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok) return Status::IOError(tmp + ": write: " + std::strerror(err));
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Status::IOError(path + ": rename: " + std::strerror(errno));
-  }
-  return Status::OK();
-}
 
 Status ApplyCompleted(const std::string& completed_path,
                       const std::string& bucket, ListingIndex* index,
@@ -191,32 +173,22 @@ Status ReportUrls(
 
 Result<std::unique_ptr<ListFileWriter>> ListFileWriter::Open(
     const std::string& path) {
-  std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
-  if (f == nullptr) {
-    return Status::IOError(tmp + ": open: " + std::strerror(errno));
-  }
-  return std::unique_ptr<ListFileWriter>(new ListFileWriter(f, path));
+  Result<std::unique_ptr<AtomicFileWriter>> file =
+      AtomicFileWriter::Open(path, kSharedFileMode);
+  if (!file.ok()) return file.status();
+  return std::unique_ptr<ListFileWriter>(new ListFileWriter(std::move(*file)));
 }
 
-ListFileWriter::ListFileWriter(std::FILE* f, std::string path)
-    : file_(f), path_(std::move(path)) {}
+ListFileWriter::ListFileWriter(std::unique_ptr<AtomicFileWriter> file)
+    : file_(std::move(file)) {}
 
-ListFileWriter::~ListFileWriter() {
-  if (committed_) return;
-  std::fclose(file_);
-  std::remove((path_ + ".tmp").c_str());
-}
-
-void ListFileWriter::Add(const std::string& line) {
-  std::fputs(line.c_str(), file_);
-  std::fputc('\n', file_);
+void ListFileWriter::Add(std::string_view line) {
+  line_.assign(line);
+  line_ += '\n';
+  (void)file_->Append(line_);  // a failure is returned again by Commit
   ++lines_;
 }
 
-Status ListFileWriter::Commit() {
-  committed_ = true;
-  return FsyncAndRename(file_, path_ + ".tmp", path_);
-}
+Status ListFileWriter::Commit() { return file_->Commit(); }
 
 }  // namespace cfm

@@ -16,12 +16,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "file_util.h"
 #include "key_mapper.h"
 #include "listing_index.h"
 #include "status.h"
@@ -106,28 +107,26 @@ Status ReportUrls(
     const std::function<void(const std::string&, const std::string&)>& gone_out,
     ValidationResult* result);
 
-// Writes a list file (one line each) through a temp file renamed into
-// place by Commit(), so a crash never leaves half a missing.txt.
+// Writes a list file (one line each) through AtomicFileWriter, so a crash
+// never leaves half a missing.txt. Not thread-safe.
 class ListFileWriter {
  public:
+  // kIOError when the temp file cannot be created.
   static Result<std::unique_ptr<ListFileWriter>> Open(const std::string& path);
-  ~ListFileWriter();
-  void Add(const std::string& line);
+  // Adds `line` and a newline. A write error is reported by Commit().
+  void Add(std::string_view line);
   size_t lines() const { return lines_; }
-  // Flushes, fsyncs and renames. kIOError naming the path on failure.
+  // Makes the file durable under its name. kIOError naming the step on
+  // failure; the old file is then untouched. Without Commit() the
+  // destructor discards the new content.
   Status Commit();
 
  private:
-  ListFileWriter(std::FILE* f, std::string path);
-  std::FILE* file_;
-  std::string path_;
+  explicit ListFileWriter(std::unique_ptr<AtomicFileWriter> file);
+  std::unique_ptr<AtomicFileWriter> file_;
+  std::string line_;
   size_t lines_ = 0;
-  bool committed_ = false;
 };
-
-// fflush, fsync and fclose `f`, then rename `tmp` to `path`.
-Status FsyncAndRename(std::FILE* f, const std::string& tmp,
-                      const std::string& path);
 
 }  // namespace cfm
 
