@@ -143,7 +143,7 @@ int RunCollect(const std::vector<std::string>& args) {
   RedactLogs(secret);
   const std::atomic<int>* stop = InstallStopSignals();
   std::unique_ptr<HttpClient> http = NewCurlHttpClient();
-  Collector collector(options, http.get(), RealTimeSource(), stop);
+  Collector collector(options, http.get(), SystemClock(), stop);
   spdlog::info("collect: {} pagination from {}, rate limit {}/s, output {}",
                options.pagination.style,
                Redact(options.pagination.base_url, secret), options.rate_limit,

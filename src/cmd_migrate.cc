@@ -222,7 +222,7 @@ int RunMigrate(const std::vector<std::string>& args) {
                             s.GetBool("PRESERVE_PATH_STRUCTURE")};
   const bool dry_run = s.GetBool("DRY_RUN");
   int64_t start = NowMs();
-  const int64_t started_at = UnixNow();
+  const int64_t started_at = SystemClock()->WallSeconds();
   CollisionReport scan;
   auto done = std::make_unique<UrlSet>();
   uint64_t already_done = 0;

@@ -127,9 +127,10 @@ void PrintScreen(const RunStatus& s, bool running) {
   for (const std::string& line : FormatFailureGroups(s.failures))
     std::printf("  %s\n", line.c_str());
   std::printf("  started    %s\n", Clock(s.started_at).c_str());
-  std::printf(
-      "  updated    %s (%s ago)\n", Clock(s.updated_at).c_str(),
-      FormatDuration(static_cast<double>(UnixNow() - s.updated_at)).c_str());
+  std::printf("  updated    %s (%s ago)\n", Clock(s.updated_at).c_str(),
+              FormatDuration(static_cast<double>(SystemClock()->WallSeconds() -
+                                                 s.updated_at))
+                  .c_str());
 }
 
 }  // namespace

@@ -13,8 +13,8 @@
 
 namespace cfm {
 
-Collector::Collector(CollectorOptions options, HttpClient* http,
-                     TimeSource* clock, const std::atomic<int>* stop)
+Collector::Collector(CollectorOptions options, HttpClient* http, Clock* clock,
+                     const std::atomic<int>* stop)
     : options_(std::move(options)),
       http_(http),
       clock_(clock),
@@ -44,7 +44,7 @@ Status Collector::Run() {
   // Sizing the set up front avoids holding old and new tables while growing.
   if (options_.expected_total > 0)
     seen_.Reserve(static_cast<size_t>(options_.expected_total));
-  started_ = clock_->Now();
+  started_ = NowSeconds();
   urls_at_start_ = stats_.urls_written;
   while (!state_.done) {
     if (Stopping()) return Finish(Status::Aborted("stopped by a signal"));
@@ -169,7 +169,7 @@ Status Collector::SaveCheckpointNow() {
 void Collector::MaybeLogProgress() {
   if (stats_.urls_written < next_progress_ * options_.progress_every) return;
   next_progress_ = stats_.urls_written / options_.progress_every + 1;
-  double elapsed = std::max(1e-6, clock_->Now() - started_);
+  double elapsed = std::max(1e-6, NowSeconds() - started_);
   double url_rate = (stats_.urls_written - urls_at_start_) / elapsed;
   int64_t total =
       stats_.api_total >= 0 ? stats_.api_total : options_.expected_total;

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "checkpoint.h"
+#include "clock.h"
 #include "collector_items.h"
 #include "http.h"
 #include "json_path.h"
@@ -75,7 +76,7 @@ class Collector {
  public:
   // `http` and `clock` are borrowed. `stop` (may be null) is read between
   // requests and during waits; non-zero stops the run.
-  Collector(CollectorOptions options, HttpClient* http, TimeSource* clock,
+  Collector(CollectorOptions options, HttpClient* http, Clock* clock,
             const std::atomic<int>* stop);
   ~Collector();
 
@@ -115,12 +116,13 @@ class Collector {
   Status Finish(Status status);
   void MaybeLogProgress();
   bool SleepUnlessStopped(double seconds);
+  double NowSeconds() const;  // the clock's monotonic time
   bool Stopping() const { return stop_ && stop_->load() != 0; }
   HttpRequest BuildRequest(const std::string& url) const;
 
   CollectorOptions options_;
   HttpClient* http_;
-  TimeSource* clock_;
+  Clock* clock_;
   const std::atomic<int>* stop_;
   Secret secret_;
   RateLimiter limiter_;

@@ -11,20 +11,24 @@
 #include <string>
 #include <vector>
 
+#include "clock.h"
 #include "collector.h"
 #include "test_util.h"
 
 namespace cfm {
 
-class FakeTime : public TimeSource {
+// A FakeClock that also counts the time slept on it, in seconds.
+class FakeTime : public FakeClock {
  public:
-  double Now() override { return now; }
-  void Sleep(double seconds) override {
-    now += seconds;
-    slept += seconds;
+  void SleepMs(int64_t ms) override {
+    slept_ms_ += ms;
+    Advance(ms);
   }
-  double now = 100;
-  double slept = 0;
+  double now() { return static_cast<double>(NowMs()) / 1000.0; }
+  double slept() const { return static_cast<double>(slept_ms_) / 1000.0; }
+
+ private:
+  int64_t slept_ms_ = 0;
 };
 
 // Answers with `script` first (one entry per request), then with `serve`.

@@ -49,8 +49,8 @@ Result<Collector::Page> Collector::Attempt(const std::string& url,
   if (!response.ok()) return Status(response.status());
   long code = response->status;
   if (IsTransientHttp(code)) {
-    long ms =
-        ParseRetryAfterMs(response->Header("retry-after"), std::time(nullptr));
+    long ms = ParseRetryAfterMs(response->Header("retry-after"),
+                                clock_->WallSeconds());
     if (ms >= 0) *retry_after = ms / 1000.0;
     return Status::Http("HTTP " + std::to_string(code));
   }
@@ -113,7 +113,7 @@ Result<Collector::Page> Collector::FetchPage(const std::string& url) {
     if (page.ok()) return page;
     const Status& s = page.status();
     if (!transient) return s.WithContext(where);
-    double now = clock_->Now();
+    double now = NowSeconds();
     if (failures++ == 0) failing_since = now;
     double failing = now - failing_since;
     double window = options_.retry_window_seconds;
@@ -133,12 +133,19 @@ Result<Collector::Page> Collector::FetchPage(const std::string& url) {
   }
 }
 
+double Collector::NowSeconds() const {
+  return static_cast<double>(clock_->NowMs()) / 1000.0;
+}
+
 bool Collector::SleepUnlessStopped(double seconds) {
   // Short slices so a signal ends a long Retry-After wait promptly.
-  double until = clock_->Now() + seconds;
-  for (double left = seconds; left > 0; left = until - clock_->Now()) {
+  // Whole ms, rounded up (less 1 ns so an exact n ms stays n).
+  int64_t until =
+      clock_->NowMs() + static_cast<int64_t>(std::ceil(seconds * 1000 - 1e-6));
+  for (int64_t left = until - clock_->NowMs(); left > 0;
+       left = until - clock_->NowMs()) {
     if (Stopping()) return false;
-    clock_->Sleep(std::min(left, 0.1));
+    clock_->SleepMs(std::min<int64_t>(left, 100));
   }
   return !Stopping();
 }

@@ -243,14 +243,14 @@ TEST_F(CollectorTest, MaxPagesBoundsARunThatThenResumes) {
 
 TEST_F(CollectorTest, TwoMinuteOutageIsRiddenOutWithGrowingBackoff) {
   Serve api = Pages(1, UrlItem);
-  double down_until = clock_.now + 120;
+  double down_until = clock_.now() + 120;
   http_.serve = [&](const HttpRequest& r) -> Result<HttpResponse> {
-    if (clock_.now < down_until) return Reply(503, "down");
+    if (clock_.now() < down_until) return Reply(503, "down");
     return api(r);
   };
   ASSERT_TRUE(Run(Options()).ok());
   // 1+2+4+8+16+32+60 = 123 s of backoff, then the page and an empty one.
-  EXPECT_NEAR(clock_.slept, 123, 1e-6);
+  EXPECT_NEAR(clock_.slept(), 123, 1e-6);
   EXPECT_EQ(http_.requests.size(), 9u);
   EXPECT_EQ(ReadFile(dir_.File("urls.txt")), "https://cdn/0\nhttps://cdn/1\n");
 }
@@ -264,7 +264,7 @@ TEST_F(CollectorTest, OutageLongerThanTheWindowStopsAtItsEnd) {
   Status s = Run(o);
   EXPECT_EQ(s.code(), Status::Code::kNetwork);
   EXPECT_TRUE(Has(s.message(), "API_RETRY_WINDOW=5m")) << s.message();
-  EXPECT_NEAR(clock_.slept, 300, 1e-6);  // the last pause ends the window
+  EXPECT_NEAR(clock_.slept(), 300, 1e-6);  // the last pause ends the window
   EXPECT_FALSE(LoadCheckpoint(o.checkpoint_file)->state.done);
 }
 
@@ -276,7 +276,7 @@ TEST_F(CollectorTest, BackoffHasJitterAndRetryAfterWins) {
   CollectorOptions o = Options();
   o.unit_random = [] { return 0.0; };  // factor 0.5
   ASSERT_TRUE(Run(o).ok());
-  EXPECT_NEAR(clock_.slept, 0.5 + 1 + 7, 1e-6);
+  EXPECT_NEAR(clock_.slept(), 0.5 + 1 + 7, 1e-6);
 }
 
 // The token in every auth style, on the error paths: a shape error, a

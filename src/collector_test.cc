@@ -52,7 +52,7 @@ TEST_F(CollectorTest, RetriesWithExponentialBackoffThenGivesUp) {
   Status s = Run(o);
   EXPECT_EQ(s.code(), Status::Code::kHttp);
   EXPECT_NE(s.message().find("giving up after 4 attempts"), std::string::npos);
-  EXPECT_NEAR(clock_.slept, 1 + 2 + 4, 1e-6);
+  EXPECT_NEAR(clock_.slept(), 1 + 2 + 4, 1e-6);
   EXPECT_EQ(http_.requests.size(), 4u);
   Result<Checkpoint> c = LoadCheckpoint(dir_.File("checkpoint.json"));
   ASSERT_TRUE(c.ok());
@@ -64,7 +64,7 @@ TEST_F(CollectorTest, TransportErrorsAndInvalidJsonAreRetried) {
   http_.script.push_back(Status::Network("connection reset"));
   http_.script.push_back(Reply(200, "{not json"));
   ASSERT_TRUE(Run(Options()).ok());
-  EXPECT_NEAR(clock_.slept, 1 + 2, 1e-6);
+  EXPECT_NEAR(clock_.slept(), 1 + 2, 1e-6);
   EXPECT_EQ(ReadFile(dir_.File("urls.txt")),
             "https://cdn/0\nhttps://cdn/1\nhttps://cdn/2\n");
 }
@@ -74,7 +74,7 @@ TEST_F(CollectorTest, ThrottlingHonoursRetryAfterBeyondMaxRetries) {
   for (int i = 0; i < 6; ++i) http_.script.push_back(Reply(429, "", "5"));
   http_.script.push_back(Reply(503, ""));  // no Retry-After: backoff 7
   ASSERT_TRUE(Run(Options()).ok());
-  EXPECT_NEAR(clock_.slept, 6 * 5 + 60, 1e-6);  // 2^6 s capped at 60 s
+  EXPECT_NEAR(clock_.slept(), 6 * 5 + 60, 1e-6);  // 2^6 s capped at 60 s
 }
 
 TEST_F(CollectorTest, AuthRefusalStopsAtOnce) {
@@ -109,7 +109,7 @@ TEST_F(CollectorTest, RateLimitSpacesRequestsOnTheClock) {
   o.rate_limit = 2;
   ASSERT_TRUE(Run(o).ok());
   EXPECT_EQ(http_.requests.size(), 5u);
-  EXPECT_NEAR(clock_.slept, 4 * 0.5, 1e-6);
+  EXPECT_NEAR(clock_.slept(), 4 * 0.5, 1e-6);
 }
 
 TEST_F(CollectorTest, StopFlagSavesCheckpointAndResumeTruncatesTail) {

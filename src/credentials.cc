@@ -33,7 +33,7 @@ CredentialsEnv RealCredentialsEnv() {
   env.read_file = [](const std::string& path) {
     return ReadWholeFile(path, kMaxFileBytes);
   };
-  env.now = [] { return std::time(nullptr); };
+  env.clock = SystemClock();
   env.new_http_client = [] { return NewCurlHttpClient(); };
   env.run_process = [](const std::string& command) {
     return RunShellCommand(command, kProcessTimeoutSeconds);
@@ -50,9 +50,8 @@ std::string MaskedForLog(const AwsCredentials& credentials) {
 }
 
 CredentialsProvider::CredentialsProvider(
-    std::vector<std::unique_ptr<CredentialSource>> sources,
-    std::function<std::time_t()> now)
-    : sources_(std::move(sources)), now_(std::move(now)) {}
+    std::vector<std::unique_ptr<CredentialSource>> sources, Clock* clock)
+    : sources_(std::move(sources)), clock_(clock) {}
 
 CredentialsProvider::Need CredentialsProvider::NeedLocked(
     std::time_t now) const {
@@ -66,7 +65,8 @@ CredentialsProvider::Need CredentialsProvider::NeedLocked(
 
 Result<AwsCredentials> CredentialsProvider::CachedOrLastError() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (cached_ && (cached_->expiration == 0 || now_() < cached_->expiration))
+  if (cached_ &&
+      (cached_->expiration == 0 || clock_->WallSeconds() < cached_->expiration))
     return *cached_;
   if (!last_status_.ok()) return last_status_;
   return Status::Auth(
@@ -84,7 +84,7 @@ Result<AwsCredentials> CredentialsProvider::Get() {
   unsigned long seen;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    need = NeedLocked(now_());
+    need = NeedLocked(clock_->WallSeconds());
     if (need == Need::kNone) return *cached_;
     seen = generation_;
   }
@@ -137,7 +137,7 @@ Result<AwsCredentials> CredentialsProvider::FetchLocked() {
 
 Status CredentialsProvider::RefreshLocked() {
   Result<AwsCredentials> fetched = FetchLocked();
-  std::time_t now = now_();
+  std::time_t now = clock_->WallSeconds();
   std::optional<AwsCredentials> kept;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -163,15 +163,15 @@ Status CredentialsProvider::RefreshLocked() {
 
 Result<std::unique_ptr<CredentialsProvider>> NewDefaultCredentialsChain(
     const CredentialsEnv& env) {
-  if (!env.getenv || !env.read_file || !env.now || !env.new_http_client ||
-      !env.run_process)
+  if (!env.getenv || !env.read_file || env.clock == nullptr ||
+      !env.new_http_client || !env.run_process)
     return Status::InvalidArgument("CredentialsEnv has an unset member");
   std::vector<std::unique_ptr<CredentialSource>> sources;
   sources.push_back(NewEnvironmentSource(env));
   sources.push_back(NewSharedFilesSource(env));
   sources.push_back(NewContainerSource(env));
   sources.push_back(NewInstanceMetadataSource(env));
-  return std::make_unique<CredentialsProvider>(std::move(sources), env.now);
+  return std::make_unique<CredentialsProvider>(std::move(sources), env.clock);
 }
 
 int RunCredentialsDiagnostic(const std::vector<std::string>& args) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "aws_credentials.h"
+#include "clock.h"
 #include "http.h"
 #include "status.h"
 
@@ -36,8 +37,8 @@ struct CredentialsEnv {
   std::function<std::optional<std::string>(const std::string&)> getenv;
   // A whole file; kNotFound when it does not exist, kIOError otherwise.
   std::function<Result<std::string>(const std::string& path)> read_file;
-  // Seconds since the epoch.
-  std::function<std::time_t()> now;
+  // Wall time (seconds since the epoch) for expiry; borrowed, thread-safe.
+  Clock* clock = nullptr;
   // A fresh client; the caller owns it and uses it from one thread.
   std::function<std::unique_ptr<HttpClient>()> new_http_client;
   // Runs `command` with /bin/sh -c and waits for it; fails only when it
@@ -79,8 +80,9 @@ class CredentialsProvider {
   // before trying again while the cached ones are still valid.
   static constexpr std::time_t kRetryIntervalSeconds = 30;
 
+  // `clock` (wall seconds) is borrowed and must be thread-safe.
   CredentialsProvider(std::vector<std::unique_ptr<CredentialSource>> sources,
-                      std::function<std::time_t()> now);
+                      Clock* clock);
 
   // Valid credentials, fetched or refreshed as needed. Fails with kAuth
   // when no source yields any (one message naming every source and why
@@ -109,7 +111,7 @@ class CredentialsProvider {
   Status RefreshLocked();
 
   const std::vector<std::unique_ptr<CredentialSource>> sources_;
-  const std::function<std::time_t()> now_;
+  Clock* const clock_;
 
   std::mutex refresh_mu_;  // held for the whole of a fetch; single flight
   int chosen_ = -1;        // index of the source in use; refresh_mu_

@@ -15,13 +15,26 @@
 
 namespace cfm {
 
+// A Clock whose wall time is `*now` (tests set it); sleeping moves it.
+class PointerClock : public Clock {
+ public:
+  explicit PointerClock(std::time_t* now) : now_(now) {}
+  int64_t NowMs() override { return static_cast<int64_t>(*now_) * 1000; }
+  std::time_t WallSeconds() override { return *now_; }
+  void SleepMs(int64_t ms) override { *now_ += ms / 1000; }
+
+ private:
+  std::time_t* now_;
+};
+
 // Everything the fake env reads and records; shared with the clients.
 struct FakeWorld {
   std::map<std::string, std::string> vars;
   std::map<std::string, std::string> files;
-  std::time_t now = 1'800'000'000;
+  std::time_t now = 1'800'000'000;  // what the env's clock reads
   // Answers one request; unset means "connection refused".
   std::function<Result<HttpResponse>(const HttpRequest&)> http;
+  PointerClock clock{&now};
   std::vector<HttpRequest> requests;  // every request sent, in order
   std::mutex mu;
 
@@ -79,7 +92,7 @@ inline CredentialsEnv FakeEnv(std::shared_ptr<FakeWorld> world) {
     if (it == world->files.end()) return Status::NotFound("no such file");
     return it->second;
   };
-  env.now = [world] { return world->now; };
+  env.clock = &world->clock;
   env.new_http_client = [world] {
     return std::make_unique<FakeHttpClient>(world);
   };

@@ -178,7 +178,7 @@ class InstanceMetadataSource : public CredentialSource {
 
   // The cached session token, or a new one. "" means IMDSv1 (no token).
   Result<std::string> Token() {
-    std::time_t now = env_.now();
+    std::time_t now = env_.clock->WallSeconds();
     if (!token_.empty() && now < token_expiry_) return token_;
     HttpRequest request;
     request.method = "PUT";

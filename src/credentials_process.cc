@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "clock.h"
 #include "credentials_sources.h"
 
 extern char** environ;
@@ -34,16 +34,15 @@ bool Drain(int fd, std::string* out) {
 
 // Collects both pipes until EOF; false when the deadline passed first.
 bool Collect(int out_fd, int err_fd, int timeout_seconds, ProcessOutput* po) {
-  auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  Clock* clock = SystemClock();  // poll() waits on real time anyway
+  int64_t deadline = clock->NowMs() + int64_t{timeout_seconds} * 1000;
   pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
   std::string* sinks[2] = {&po->out, &po->err};
   int open = 2;
   while (open > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    int rc = poll(fds, 2, static_cast<int>(left.count()));
+    int64_t left = deadline - clock->NowMs();
+    if (left <= 0) return false;
+    int rc = poll(fds, 2, static_cast<int>(left));
     if (rc < 0 && errno != EINTR) return false;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))

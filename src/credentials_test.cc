@@ -57,8 +57,8 @@ class ProviderTest : public ::testing::Test {
     state_->now = [this] { return now_.load(); };
     std::vector<std::unique_ptr<CredentialSource>> sources;
     sources.push_back(std::make_unique<ScriptedSource>(state_));
-    provider_ = std::make_unique<CredentialsProvider>(
-        std::move(sources), [this] { return now_.load(); });
+    provider_ =
+        std::make_unique<CredentialsProvider>(std::move(sources), &clock_);
   }
   int Fetches() {
     std::lock_guard<std::mutex> lock(state_->mu);
@@ -69,7 +69,21 @@ class ProviderTest : public ::testing::Test {
     state_->fail = std::move(s);
   }
 
+  // Many threads read it while one moves it.
+  class AtomicClock : public Clock {
+   public:
+    explicit AtomicClock(std::atomic<std::time_t>* now) : now_(now) {}
+    int64_t NowMs() override {
+      return static_cast<int64_t>(now_->load()) * 1000;
+    }
+    std::time_t WallSeconds() override { return now_->load(); }
+    void SleepMs(int64_t ms) override { *now_ += ms / 1000; }
+
+   private:
+    std::atomic<std::time_t>* now_;
+  };
   std::atomic<std::time_t> now_{1'800'000'000};
+  AtomicClock clock_{&now_};
   std::shared_ptr<ScriptedSource::State> state_ =
       std::make_shared<ScriptedSource::State>();
   std::unique_ptr<CredentialsProvider> provider_;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "clock.h"
 #include "key_mapper.h"
 
 namespace cfm {
@@ -15,9 +16,10 @@ namespace cfm {
 struct DryRunOptions {
   std::string list_path;
   KeyMappingOptions mapping;
-  uint64_t already_done = 0;  // URLs of the list recorded in completed.txt
-  int sample = 0;             // source URLs to HEAD (0: none)
-  int concurrency = 150;      // CONCURRENCY, for the time estimate
+  uint64_t already_done = 0;     // URLs of the list recorded in completed.txt
+  int sample = 0;                // source URLs to HEAD (0: none)
+  int concurrency = 150;         // CONCURRENCY, for the time estimate
+  Clock* clock = SystemClock();  // times the HEADs; borrowed
 };
 
 // Prints the counts table (lines, unique, duplicates, malformed, already

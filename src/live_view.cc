@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 namespace cfm {
@@ -24,7 +25,7 @@ RunStatus LiveView::Snapshot(int64_t now_ms, const LiveFigures& f) const {
   s.command = command_;
   s.pid = ::getpid();
   s.started_at = started_at_;
-  s.updated_at = UnixNow();
+  s.updated_at = SystemClock()->WallSeconds();
   s.total = c.total;
   s.done = p.done;
   s.skipped = c.skipped;

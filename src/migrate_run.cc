@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "clock.h"
 #include "failure_tally.h"
 #include "file_util.h"
 #include "progress.h"
@@ -54,7 +55,7 @@ Status WriteReport(const std::string& path, const RunSummary& s,
       {"interrupted", s.interrupted},
       {"stop_reason", s.stop_reason},
       {"exit_code", s.exit_code},
-      {"finished_at", static_cast<int64_t>(std::time(nullptr))},
+      {"finished_at", static_cast<int64_t>(SystemClock()->WallSeconds())},
       {"destination", "s3://" + settings.Get("DESTINATION_BUCKET") + "/" +
                           settings.Get("DESTINATION_PREFIX")},
       {"source_urls_file", settings.Get("SOURCE_URLS_FILE")},

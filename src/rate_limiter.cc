@@ -1,41 +1,27 @@
 #include "rate_limiter.h"
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
+#include <cmath>
+#include <cstdint>
 
 namespace cfm {
 namespace {
 
-class SteadyTimeSource : public TimeSource {
- public:
-  double Now() override {
-    return std::chrono::duration<double>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  }
-  void Sleep(double seconds) override {
-    if (seconds > 0)
-      std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  }
-};
+double Seconds(Clock* clock) {
+  return static_cast<double>(clock->NowMs()) / 1000.0;
+}
 
 }  // namespace
 
-TimeSource* RealTimeSource() {
-  static SteadyTimeSource* clock = new SteadyTimeSource();
-  return clock;
-}
-
-RateLimiter::RateLimiter(double rate, TimeSource* clock, double burst)
+RateLimiter::RateLimiter(double rate, Clock* clock, double burst)
     : rate_(rate),
       burst_(std::max(burst, 1.0)),
       tokens_(burst_),
-      last_(clock->Now()),
+      last_(Seconds(clock)),
       clock_(clock) {}
 
 void RateLimiter::Refill() {
-  double now = clock_->Now();
+  double now = Seconds(clock_);
   tokens_ = std::min(burst_, tokens_ + (now - last_) * rate_);
   last_ = now;
 }
@@ -56,7 +42,9 @@ void RateLimiter::Take() {
 
 void RateLimiter::Acquire() {
   double wait = Delay();
-  if (wait > 0) clock_->Sleep(wait);
+  // The epsilon keeps a wait of exactly n ms from rounding up to n + 1.
+  if (wait > 0)
+    clock_->SleepMs(static_cast<int64_t>(std::ceil(wait * 1000 - 1e-6)));
   Take();
 }
 

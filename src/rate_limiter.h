@@ -1,20 +1,11 @@
-// Token-bucket rate limiting for the image-list API, and the clock seam it
-// and the collector use so tests run without sleeping.
+// Token-bucket rate limiting for the image-list API, on a Clock so tests
+// run without sleeping.
 #ifndef CFMIGRATE_RATE_LIMITER_H_
 #define CFMIGRATE_RATE_LIMITER_H_
 
+#include "clock.h"
+
 namespace cfm {
-
-// Monotonic time in seconds, and sleeping. The real one is thread-safe.
-class TimeSource {
- public:
-  virtual ~TimeSource() = default;
-  virtual double Now() = 0;
-  virtual void Sleep(double seconds) = 0;
-};
-
-// The process-wide steady clock; never deleted.
-TimeSource* RealTimeSource();
 
 // A token bucket: `rate` tokens a second, holding at most `burst` tokens
 // (default 1, so requests are evenly spaced and any one-second window sees
@@ -22,7 +13,7 @@ TimeSource* RealTimeSource();
 // thread-safe; `clock` is borrowed and must outlive the limiter.
 class RateLimiter {
  public:
-  RateLimiter(double rate, TimeSource* clock, double burst = 1.0);
+  RateLimiter(double rate, Clock* clock, double burst = 1.0);
 
   // Seconds until a token is available; 0 when one is available now.
   double Delay();
@@ -30,7 +21,8 @@ class RateLimiter {
   // Takes a token now (may go negative, which delays later requests).
   void Take();
 
-  // Sleeps on the clock until a token is available, then takes it.
+  // Sleeps on the clock (whole milliseconds, rounded up) until a token is
+  // available, then takes it.
   void Acquire();
 
   double rate() const { return rate_; }
@@ -42,7 +34,7 @@ class RateLimiter {
   double burst_;
   double tokens_;
   double last_;
-  TimeSource* clock_;
+  Clock* clock_;
 };
 
 }  // namespace cfm

@@ -6,7 +6,7 @@ namespace cfm {
 
 S3Client::S3Client(S3ClientOptions options, std::unique_ptr<HttpClient> http)
     : options_(std::move(options)), http_(std::move(http)) {
-  if (!options_.clock) options_.clock = [] { return std::time(nullptr); };
+  if (options_.clock == nullptr) options_.clock = SystemClock();
 }
 
 template <typename T, typename Parse>
@@ -16,7 +16,7 @@ S3Result<T> S3Client::Run(const std::string& what, std::string_view body,
   for (;;) {
     Result<AwsCredentials> creds = options_.credentials();
     if (!creds.ok()) return S3ErrorFromCredentials(what, creds.status());
-    HttpRequest request = build(*creds, options_.clock());
+    HttpRequest request = build(*creds, options_.clock->WallSeconds());
     if (!body.empty()) request.body = std::string(body);
     request.timeout_ms = options_.timeout_ms;
     request.connect_timeout_ms = options_.connect_timeout_ms;

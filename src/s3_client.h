@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "aws_credentials.h"
+#include "clock.h"
 #include "http.h"
 #include "s3_error.h"
 #include "s3_request.h"
@@ -40,8 +41,8 @@ struct S3ClientOptions {
   S3Target target;
   CredentialsSource credentials;           // required
   CredentialsRefresh refresh_credentials;  // optional
-  std::function<std::time_t()> clock;      // optional; default std::time
-  long timeout_ms = 60000;                 // whole request (UPLOAD_TIMEOUT)
+  Clock* clock = nullptr;   // signing time; borrowed; null: SystemClock()
+  long timeout_ms = 60000;  // whole request (UPLOAD_TIMEOUT)
   long connect_timeout_ms = 10000;
 };
 

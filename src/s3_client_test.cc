@@ -60,13 +60,14 @@ class S3ClientTest : public ::testing::Test {
         return refresh_result;
       };
     }
-    o.clock = [] { return std::time_t{1795867200}; };
+    o.clock = &clock_;
     o.timeout_ms = 1234;
     auto http = std::make_unique<ScriptedHttp>();
     http_ = http.get();
     return S3Client(std::move(o), std::move(http));
   }
 
+  FakeClock clock_{1795867200};
   ScriptedHttp* http_ = nullptr;
   std::string key_id_ = "AKIDOLD";
   Status creds_status_;

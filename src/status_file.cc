@@ -29,8 +29,6 @@ void Take(const nlohmann::json& j, const char* name, T* out) {
 
 }  // namespace
 
-int64_t UnixNow() { return static_cast<int64_t>(std::time(nullptr)); }
-
 std::string StatusToJson(const RunStatus& s) {
   nlohmann::json j = {
       {"running", !s.exit_code.has_value()},
@@ -130,16 +128,17 @@ Status WriteStatusFile(const std::string& path, const RunStatus& s) {
   return WriteFileAtomically(path, StatusToJson(s), kSharedFileMode);
 }
 
-SimpleStatusFile::SimpleStatusFile(std::string path, std::string command)
-    : path_(std::move(path)) {
+SimpleStatusFile::SimpleStatusFile(std::string path, std::string command,
+                                   Clock* clock)
+    : path_(std::move(path)), clock_(clock) {
   status_.command = std::move(command);
   status_.pid = ::getpid();
-  status_.started_at = status_.updated_at = UnixNow();
+  status_.started_at = status_.updated_at = clock_->WallSeconds();
   (void)WriteStatusFile(path_, status_);
 }
 
 void SimpleStatusFile::Progress(uint64_t done, uint64_t total) {
-  int64_t now = UnixNow();
+  int64_t now = clock_->WallSeconds();
   status_.done = done;
   status_.total = total;
   if (now == status_.updated_at) return;
@@ -148,7 +147,7 @@ void SimpleStatusFile::Progress(uint64_t done, uint64_t total) {
 }
 
 void SimpleStatusFile::End(int exit_code, std::string outcome) {
-  status_.updated_at = UnixNow();
+  status_.updated_at = clock_->WallSeconds();
   status_.exit_code = exit_code;
   status_.outcome = std::move(outcome);
   (void)WriteStatusFile(path_, status_);

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "clock.h"
 #include "status.h"
 
 namespace cfm {
@@ -76,17 +77,17 @@ Result<std::string> HistoryReportPath(const std::string& state_dir,
 // must not fail because it cannot be written. One thread at a time.
 class SimpleStatusFile {
  public:
-  SimpleStatusFile(std::string path, std::string command);
+  // `clock` (wall time for the file's times) is borrowed.
+  SimpleStatusFile(std::string path, std::string command,
+                   Clock* clock = SystemClock());
   void Progress(uint64_t done, uint64_t total);
   void End(int exit_code, std::string outcome);
 
  private:
   std::string path_;
+  Clock* clock_;
   RunStatus status_;
 };
-
-// The current time in Unix seconds.
-int64_t UnixNow();
 
 }  // namespace cfm
 

@@ -1,8 +1,6 @@
 #include "validate_s3.h"
 
-#include <chrono>
-#include <thread>
-
+#include "clock.h"
 #include "crypto.h"
 #include "http.h"
 #include "url_escape.h"
@@ -131,7 +129,7 @@ PageFetcher NewS3PageFetcher(const ValidateS3Config& c,
       if (r.error_class() != S3ErrorClass::kRetry || attempt >= kListRetries) {
         return MapS3Error(r.error(), "ListObjectsV2", bucket);
       }
-      std::this_thread::sleep_for(std::chrono::seconds(1 << attempt));
+      SystemClock()->SleepMs(int64_t{1000} << attempt);
     }
   };
 }
