@@ -12,33 +12,10 @@
 
 namespace cfm {
 
-const std::vector<CommandInfo>& AllCommands() {
-  static const std::vector<CommandInfo> commands = {
-      {"collect", kCollect, "collection.env",
-       "page through the image-list API and write urls.txt (resumable)"},
-      {"detect-region", kDetectRegion, "migration.env",
-       "HEAD the first URL, read x-amz-cf-pop, recommend an EC2 region"},
-      {"migrate", kMigrate, "migration.env",
-       "copy every URL of urls.txt into S3 (resumable via completed.txt)"},
-      {"validate", kValidate, "migration.env",
-       "prove the bucket holds every object intact; write missing.txt"},
-      // No settings: reads STATE_DIR/status.json (cmd_status.cc).
-      {"status", 0, "",
-       "say how the run in a STATE_DIR is doing, or how it ended"},
-  };
-  return commands;
-}
-
-const CommandInfo& CommandByMask(unsigned mask) {
-  for (const CommandInfo& c : AllCommands())
-    if (c.mask == mask) return c;
-  std::abort();
-}
-
 std::optional<int> PrepareCommand(unsigned mask,
                                   const std::vector<std::string>& args,
                                   Settings* settings) {
-  const CommandInfo& info = CommandByMask(mask);
+  const Command& info = CommandByMask(mask);
   for (const std::string& a : args) {
     if (a == "--help" || a == "-h") {
       std::printf(
@@ -46,6 +23,7 @@ std::optional<int> PrepareCommand(unsigned mask,
           info.name, info.summary, SettingsHelp(mask).c_str());
       std::printf("\nDefault env file: %s in the current directory.\n",
                   info.env_file);
+      std::fputs(info.help_tail, stdout);
       return 0;
     }
   }

@@ -7,21 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "commands.h"
 #include "settings.h"
 #include "state_lock.h"
 
 namespace cfm {
-
-struct CommandInfo {
-  const char* name;      // "migrate"
-  unsigned mask;         // CommandMask bit
-  const char* env_file;  // default env file, e.g. "migration.env"
-  const char* summary;   // one line for --help
-};
-
-// The subcommand table, in the order `cfmigrate --help` lists them.
-const std::vector<CommandInfo>& AllCommands();
-const CommandInfo& CommandByMask(unsigned mask);
 
 // Prints help and returns 0 when `args` hold --help or -h; loads settings
 // into `*settings` and returns nullopt when they are good; prints every

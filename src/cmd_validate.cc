@@ -3,11 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <random>
 
 #include "cli.h"
+#include "clock.h"
 #include "commands.h"
 #include "credentials.h"
 #include "file_util.h"
@@ -18,10 +18,8 @@
 #include "validate_s3.h"
 
 namespace cfm {
-namespace {
 
-// The end of `validate --help`: what the verdict means.
-constexpr char kWhatIsChecked[] = R"(
+extern const char kValidateHelpTail[] = R"(
 What is checked, on every run, whatever earlier runs did:
   - each URL of SOURCE_URLS_FILE is mapped to its key as migrate maps it,
     and the key must be listed under DESTINATION_PREFIX in the bucket;
@@ -51,10 +49,13 @@ RESULT: complete except N gone at the source   exit 1 (0 with --accept-gone)
 RESULT: NOT complete/intact                    exit 1
 )";
 
-using Clock = std::chrono::steady_clock;
+namespace {
 
-double SecondsSince(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
+// Progress and phase timings; the one clock, read through these two.
+int64_t NowMs() { return SystemClock()->NowMs(); }
+
+double SecondsSince(int64_t start_ms) {
+  return static_cast<double>(NowMs() - start_ms) / 1000.0;
 }
 
 struct Run {
@@ -98,7 +99,7 @@ int Connect(Run* run) {
 
 // Lists the prefix into `index`, logging progress every 2 seconds.
 Status ListBucket(Run* run, ListingIndex* index) {
-  auto start = Clock::now();
+  auto start = NowMs();
   auto last_report = start;
   size_t listed = 0;
   ParallelListOptions o;
@@ -111,7 +112,7 @@ Status ListBucket(Run* run, ListingIndex* index) {
     listed += page.size();
     run->status->Progress(listed, 0);
     if (SecondsSince(last_report) >= 2) {
-      last_report = Clock::now();
+      last_report = NowMs();
       spdlog::info("listing: {} objects so far, {:.0f} objects/s", listed,
                    listed / SecondsSince(start));
     }
@@ -167,7 +168,7 @@ class Checks {
     const ValidateS3Config& s3 = run_->s3;
     pool_ = std::make_unique<CheckPool>(
         index_, threads, [&s3] { return NewS3ObjectFetcher(s3); });
-    started_ = Clock::now();
+    started_ = NowMs();
     auto started = started_;
     pool_->SetProgress([started](size_t done) {
       spdlog::info("checks: {} done, {:.0f}/s", done,
@@ -184,7 +185,7 @@ class Checks {
   const ListingIndex* index_;
   std::unique_ptr<CheckPool> pool_;
   size_t source_sizes_ = 0;
-  Clock::time_point started_;
+  int64_t started_ = 0;
 };
 
 // Passes 1 and 2 and the checks: every present object ends up verified,
@@ -233,7 +234,7 @@ Status Judge(Run* run, ListingIndex* index, GoneUrls* gone) {
 // and prunes completed.txt.
 Status Compare(Run* run, ListingIndex* index) {
   ValidateReport& r = run->report;
-  auto start = Clock::now();
+  auto start = NowMs();
   GoneUrls gone;
   Status st = Judge(run, index, &gone);
   if (!st.ok()) return st;
@@ -309,12 +310,7 @@ int Finish(Run* run) {
 
 int RunValidate(const std::vector<std::string>& args) {
   Run run;
-  if (auto code = PrepareCommand(kValidate, args, &run.settings)) {
-    bool help = std::find(args.begin(), args.end(), "--help") != args.end() ||
-                std::find(args.begin(), args.end(), "-h") != args.end();
-    if (help && *code == kExitOk) std::fputs(kWhatIsChecked, stdout);
-    return *code;
-  }
+  if (auto code = PrepareCommand(kValidate, args, &run.settings)) return *code;
   const Settings& s = run.settings;
   // The lock matters here: validate rewrites completed.txt.
   std::unique_ptr<StateLock> lock;
