@@ -1,7 +1,7 @@
 // Data for pop_regions.cc only. Edge codes and cities after
 // tobilg/aws-edge-locations and the CloudFront features page; coordinates
 // are the airports'. Region coordinates are the metro each is named after.
-// The hand table is ../shared/notes/s3-and-curl.md section 5.
+// The hand table is docs/s3-and-curl.md section 5.
 #ifndef CFMIGRATE_POP_REGIONS_TABLE_H_
 #define CFMIGRATE_POP_REGIONS_TABLE_H_
 

@@ -7,7 +7,7 @@
 // bodies itself. All functions are pure (the time and credentials are
 // arguments) and safe to call from any thread.
 //
-// Wire format rules (see notes/s3-and-curl.md): the request path is
+// Wire format rules (see docs/s3-and-curl.md): the request path is
 // "/" + UriEncode(key, keep '/') (or "/bucket/..." in path style) built
 // here, so the path on the wire equals the canonical path; the query string
 // on the wire is exactly the canonical query string; a Host header is set

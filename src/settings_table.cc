@@ -1,4 +1,4 @@
-// The table of every setting. Names are part of the contract (DESIGN.md).
+// The table of every setting. Names are part of the contract (docs/design.md).
 #include "settings.h"
 
 namespace cfm {

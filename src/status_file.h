@@ -51,7 +51,7 @@ struct RunStatus {
 };
 
 // The JSON text of `s` (pretty-printed, ends with a newline). Field names
-// are the contract in DESIGN.md; `running` is true exactly while
+// are the contract in docs/design.md; `running` is true exactly while
 // `exit_code` is unset.
 std::string StatusToJson(const RunStatus& s);
 

@@ -14,8 +14,8 @@
 namespace cfm {
 
 // Extracts the URL from one raw line (without its '\n'), leniently as
-// DESIGN.md says: a trailing '\r' and surrounding whitespace are ignored and
-// the first TAB-separated field is the URL. Returns "" for a blank line and
+// docs/design.md says: a trailing '\r' and surrounding whitespace are ignored
+// and the first TAB-separated field is the URL. Returns "" for a blank line and
 // for a comment (a line starting with '#', such as completed.txt's header).
 // `first_line` strips a UTF-8 byte order mark. Pure.
 std::string_view UrlFromListLine(std::string_view line, bool first_line);

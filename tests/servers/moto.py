@@ -17,7 +17,7 @@ SignatureDoesNotMatch, an unknown key (or an assumed-role key without its
 token) 403 InvalidAccessKeyId. `seed(fn)` runs before that switch when you
 want to create many objects cheaply.
 
-Limits of moto 5.2.1 as an S3 oracle (see shared/notes/s3-and-curl.md):
+Limits of moto 5.2.1 as an S3 oracle (see docs/s3-and-curl.md):
   * It does NOT verify Content-MD5, x-amz-checksum-* or x-amz-content-sha256
     against the body: wrong values are accepted (and echoed back). Without the
     crc32c package its "CRC32C" is plain CRC32. Test integrity code with fixed
