@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libcurl4-openssl-dev libssl-dev
   nlohmann-json3-dev libpugixml-dev libspdlog-dev libfmt-dev libgtest-dev
-  googletest python3 nginx-light tmux)
+  googletest python3 nginx-light tmux clang-tidy)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -113,6 +113,23 @@ class ValidateTest(unittest.TestCase):
         self.assertEqual(self.missing_list(), [])
         self.assertIn("complete and intact", r.stdout)
 
+    def test_unwritable_report_is_exit_1_even_when_intact(self):
+        # The bucket is complete and intact, but without its report the
+        # verdict cannot be relied on: no exit 0.
+        self.write_urls()
+        self.migrate_by_hand()
+        os.mkdir(self.path("validation_report.json"))
+        with open(os.path.join(self.path("validation_report.json"), "x"), "w"):
+            pass
+        r = self.run_cli("validate")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("validation report not written: ", r.stdout + r.stderr)
+        self.assertIn("rename to " + self.path("validation_report.json"),
+                      r.stdout + r.stderr)
+        self.assertFalse(os.path.exists(self.path("validation_report.json.tmp")))
+        with open(self.path("status.json")) as f:
+            self.assertEqual(json.load(f)["exit_code"], 1)
+
     def test_deleted_objects_reported_and_listed_in_missing_txt(self):
         self.write_urls()
         self.migrate_by_hand()
