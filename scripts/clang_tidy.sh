@@ -27,8 +27,11 @@ for f in "$root"/src/*.cc; do
 done
 
 start=$SECONDS
+set +e
 run-clang-tidy -quiet -j "$jobs" -p "$build" "${files[@]}" 2>&1 |
-  sed 's/\x1b\[[0-9;]*m//g' >"$log" || true
+  sed 's/\x1b\[[0-9;]*m//g' >"$log"
+rc=${PIPESTATUS[0]}
+set -e
 # One line per finding (a header's finding repeats once per file including it).
 findings="$(grep -E '^/.*: (warning|error): ' "$log" | sort -u || true)"
 echo "clang-tidy: ${#files[@]} files in $((SECONDS - start)) s (output: $log)"
@@ -37,7 +40,10 @@ if [[ -n "$findings" ]]; then
   echo "clang-tidy: $(echo "$findings" | wc -l) findings"
   exit 1
 fi
-if grep -qE 'Error while processing|error: ' "$log"; then
+# A file clang-tidy could not process, or run-clang-tidy itself failing
+# (killed, no compile_commands.json), is a failure too, never a pass.
+if ((rc != 0)) || grep -qE 'Error while processing|error: ' "$log"; then
   cat "$log"
+  echo "clang-tidy: run-clang-tidy exited $rc"
   exit 1
 fi

@@ -275,6 +275,7 @@ int RunMigrate(const std::vector<std::string>& args) {
   feed.Start();
   std::atomic<int> loops_running{ctx.options.threads};
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(ctx.options.threads));
   for (int i = 0; i < ctx.options.threads; ++i)
     threads.emplace_back([&] {
       TransferLoop(&ctx).Run();

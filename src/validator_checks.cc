@@ -151,8 +151,8 @@ void CheckPool::RecordSize(const Job& job, const Result<SourceHead>& head) {
   }
 }
 
-void CheckPool::Record(Kind kind, const Job& job, Status outcome, bool corrupt,
-                       bool skipped, std::string detail) {
+void CheckPool::Record(Kind kind, const Job& job, const Status& outcome,
+                       bool corrupt, bool skipped, std::string detail) {
   std::lock_guard<std::mutex> lock(mu_);
   if (++finished_ % 1000 == 0 && progress_) progress_(finished_);
   CheckCounts& c = kind == Kind::kDeep ? deep_ : etag_;

@@ -135,7 +135,7 @@ class CheckPool {
   void RunJob(ObjectFetcher* fetcher, const Job& job);
   void RunHead(ObjectFetcher* fetcher, const Job& job);
   void RecordSize(const Job& job, const Result<SourceHead>& head);
-  void Record(Kind kind, const Job& job, Status outcome, bool corrupt,
+  void Record(Kind kind, const Job& job, const Status& outcome, bool corrupt,
               bool skipped, std::string detail);
 
   const ListingIndex* index_;
