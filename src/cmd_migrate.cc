@@ -83,28 +83,24 @@ void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
              const std::atomic<int>* stop_signals, uint64_t total,
              uint64_t already_done, LiveView* view) {
   Clock* clock = ctx->clock;
-  int64_t last_sync = clock->NowMs(), stop_at = 0;
+  int64_t last_sync = clock->NowMs();
   while (loops_running->load() > 0 || pool->pending() > 0) {
     clock->SleepMs(100);
     int64_t now = clock->NowMs();
     int signals = stop_signals->load();
-    if ((signals > 0 || sink->stop_requested()) &&
-        !ctx->run.stop_starting.load()) {
-      ctx->run.stop_starting = true;
+    StopChanges changed =
+        ctx->run.Tick(signals, sink->stop_requested(), now, kGraceMs);
+    if (changed.stop_starting) {
       feed->Stop();
-      stop_at = now;
       if (signals > 0)
         spdlog::warn(
             "interrupted: finishing {} transfers in flight (up to {} s); "
             "interrupt again to abort them",
             ctx->run.in_flight.load(), kGraceMs / 1000);
     }
-    if ((signals > 1 || (stop_at && now - stop_at > kGraceMs)) &&
-        !ctx->run.abort_now.load()) {
-      ctx->run.abort_now = true;
+    if (changed.abort_now)
       spdlog::warn(
           "aborting transfers in flight; they will be redone next run");
-    }
     if (now - last_sync >= 1000) {
       Status s = sink->Sync();
       if (!s.ok()) sink->StopRun(s.ToString());

@@ -7,6 +7,22 @@
 
 namespace cfm {
 
+StopChanges RunControl::Tick(int signals, bool sink_stop, int64_t now_ms,
+                             int64_t grace_ms) {
+  StopChanges changes;
+  if ((signals > 0 || sink_stop) && !stop_starting.load()) {
+    stop_starting = true;
+    stop_at_ms = now_ms;
+    changes.stop_starting = true;
+  }
+  bool grace_over = stop_at_ms >= 0 && now_ms - stop_at_ms > grace_ms;
+  if ((signals > 1 || grace_over) && !abort_now.load()) {
+    abort_now = true;
+    changes.abort_now = true;
+  }
+  return changes;
+}
+
 bool MigrateContext::Stopping() const {
   return run.stop_starting.load() || sink->stop_requested();
 }

@@ -122,8 +122,21 @@ struct S3Access {
   std::function<Status()> refresh_credentials;
 };
 
-// The run's shared flags and counters; any thread.
+// What one RunControl::Tick newly decided.
+struct StopChanges {
+  bool stop_starting = false;  // start nothing new from now on
+  bool abort_now = false;      // drop everything in flight now
+};
+
+// The run's shared flags and counters; any thread (Tick: the monitor's).
 struct RunControl {
+  // The stop rules, once per monitor tick at `now_ms`: a signal or a
+  // run-stopping error (`sink_stop`) sets stop_starting; a second signal,
+  // or `grace_ms` passed since stop_starting was set, sets abort_now.
+  // Returns what it newly set, so the caller logs it once.
+  StopChanges Tick(int signals, bool sink_stop, int64_t now_ms,
+                   int64_t grace_ms);
+
   // Objects started and not yet finished, across loops (waiting retries
   // included); compared with the limit before starting another. Held
   // through InflightSlot only.
@@ -134,6 +147,7 @@ struct RunControl {
   // Set by a second signal or the end of the grace period: drop everything
   // in flight now.
   std::atomic<bool> abort_now{false};
+  int64_t stop_at_ms = -1;  // when stop_starting was set (Tick only)
 };
 
 struct MigrateContext {

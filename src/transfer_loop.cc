@@ -101,7 +101,10 @@ void TransferLoop::Impl::CancelLeg(Leg* leg) {
 std::unique_ptr<Job> TransferLoop::Impl::End(Transfer* t) {
   CancelLeg(&t->get);
   CancelLeg(&t->put);
-  if (t->wake) woken.erase(std::find(woken.begin(), woken.end(), t));
+  if (t->wake) {
+    auto it = std::find(woken.begin(), woken.end(), t);
+    if (it != woken.end()) woken.erase(it);
+  }
   if (t->pipe) buffers.rings.push_back(t->pipe->Release());
   std::unique_ptr<Job> job = std::move(t->job);
   live.erase(t);
