@@ -51,7 +51,13 @@ curl_slist* BuildHeaderList(
   curl_slist* list = nullptr;
   bool has_content_type = false;
   for (const auto& [name, value] : headers) {
-    std::string line = value.empty() ? name + ";" : name + ": " + value;
+    std::string line = name;
+    if (value.empty()) {
+      line += ';';
+    } else {
+      line += ": ";
+      line += value;
+    }
     list = curl_slist_append(list, line.c_str());
     if (strcasecmp(name.c_str(), "content-type") == 0) has_content_type = true;
   }

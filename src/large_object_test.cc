@@ -60,9 +60,10 @@ ScriptedHttp::Rule SourceRanges() {
   };
 }
 
-ScriptedHttp::Rule S3(const std::string& method, const std::string& part,
-                      long status, std::string body,
-                      std::vector<std::pair<std::string, std::string>> h = {}) {
+ScriptedHttp::Rule S3(
+    const std::string& method, const std::string& part, long status,
+    const std::string& body,
+    const std::vector<std::pair<std::string, std::string>>& h = {}) {
   return [=](const HttpRequest& q, HttpResponse* r) {
     if (q.method != method || q.url.find(part) == std::string::npos)
       return false;
@@ -81,7 +82,7 @@ struct PoolRig : EngineRig {
     ctx.options.large_workers = 1;
     ctx.options.max_retries = 0;  // no backoff: the pool waits on real time
   }
-  void Copy(std::vector<ScriptedHttp::Rule> rules) {
+  void Copy(const std::vector<ScriptedHttp::Rule>& rules) {
     LargeObjectPool pool(&ctx, [this, rules] {
       return std::make_unique<ScriptedHttp>(&log, rules);
     });
