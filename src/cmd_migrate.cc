@@ -53,7 +53,7 @@ EngineOptions OptionsFrom(const Settings& s) {
   o.upload_timeout_ms = static_cast<long>(s.GetNumber("UPLOAD_TIMEOUT") * 1000);
   o.checksum = ParseChecksum(s.Get("CHECKSUM"));
   o.acl = s.Get("S3_ACL");
-  if (const char* ca = std::getenv("CURL_CA_BUNDLE")) o.source_ca_file = ca;
+  o.tls = TlsTrustFromEnv(std::getenv);
   o.reject_types = ParseMediaTypeList(s.Get("REJECT_CONTENT_TYPES"));
   return o;
 }
@@ -67,10 +67,10 @@ LiveFigures Figures(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
   c.skipped = std::min(feed->skipped(), already_done);
   c.succeeded = sink->succeeded();
   c.failed = sink->failed();
-  c.retrying = static_cast<uint64_t>(std::max(0, ctx->retrying.load()));
+  c.retrying = static_cast<uint64_t>(std::max(0, ctx->run.retrying.load()));
   c.bytes = sink->bytes();
   f.malformed = sink->malformed();
-  f.in_flight = ctx->in_flight.load();
+  f.in_flight = ctx->run.in_flight.load();
   f.limit = LimitFigures{ctx->limit->limit(), ctx->limit->max()};
   return f;
 }
@@ -82,27 +82,25 @@ void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
              LargeObjectPool* pool, const std::atomic<int>* loops_running,
              const std::atomic<int>* stop_signals, uint64_t total,
              uint64_t already_done, LiveView* view) {
-  int64_t last_sync = NowMs(), stop_at = 0;
+  Clock* clock = ctx->clock;
+  int64_t last_sync = clock->NowMs();
   while (loops_running->load() > 0 || pool->pending() > 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    int64_t now = NowMs();
+    clock->SleepMs(100);
+    int64_t now = clock->NowMs();
     int signals = stop_signals->load();
-    if ((signals > 0 || sink->stop_requested()) && !ctx->stop_starting.load()) {
-      ctx->stop_starting = true;
+    StopChanges changed =
+        ctx->run.Tick(signals, sink->stop_requested(), now, kGraceMs);
+    if (changed.stop_starting) {
       feed->Stop();
-      stop_at = now;
       if (signals > 0)
         spdlog::warn(
             "interrupted: finishing {} transfers in flight (up to {} s); "
             "interrupt again to abort them",
-            ctx->in_flight.load(), kGraceMs / 1000);
+            ctx->run.in_flight.load(), kGraceMs / 1000);
     }
-    if ((signals > 1 || (stop_at && now - stop_at > kGraceMs)) &&
-        !ctx->abort_now.load()) {
-      ctx->abort_now = true;
+    if (changed.abort_now)
       spdlog::warn(
           "aborting transfers in flight; they will be redone next run");
-    }
     if (now - last_sync >= 1000) {
       Status s = sink->Sync();
       if (!s.ok()) sink->StopRun(s.ToString());
@@ -177,7 +175,7 @@ int ConnectS3(const Settings& s, MigrateContext* ctx,
     spdlog::error("{}", endpoint.status().message());
     return kExitConfig;
   }
-  ctx->target = S3Target{*endpoint, s.Get("DESTINATION_BUCKET")};
+  ctx->s3.target = S3Target{*endpoint, s.Get("DESTINATION_BUCKET")};
   auto chain = NewDefaultCredentialsChain(RealCredentialsEnv());
   if (!chain.ok()) {
     spdlog::error("{}", chain.status().message());
@@ -190,8 +188,8 @@ int ConnectS3(const Settings& s, MigrateContext* ctx,
     return kExitConfig;
   }
   CredentialsProvider* p = provider->get();
-  ctx->credentials = [p] { return p->Get(); };
-  ctx->refresh_credentials = [p] { return p->ForceRefresh(); };
+  ctx->s3.credentials = [p] { return p->Get(); };
+  ctx->s3.refresh_credentials = [p] { return p->ForceRefresh(); };
   return -1;
 }
 
@@ -221,7 +219,7 @@ int RunMigrate(const std::vector<std::string>& args) {
                             s.Get("DESTINATION_PREFIX"),
                             s.GetBool("PRESERVE_PATH_STRUCTURE")};
   const bool dry_run = s.GetBool("DRY_RUN");
-  int64_t start = NowMs();
+  int64_t start = SystemClock()->NowMs();
   const int64_t started_at = SystemClock()->WallSeconds();
   CollisionReport scan;
   auto done = std::make_unique<UrlSet>();
@@ -298,7 +296,7 @@ int RunMigrate(const std::vector<std::string>& args) {
   sum.failed = sink.failed();
   sum.malformed = sink.malformed();
   sum.bytes = sink.bytes();
-  sum.elapsed_seconds = (NowMs() - start) / 1000.0;
+  sum.elapsed_seconds = (SystemClock()->NowMs() - start) / 1000.0;
   sum.interrupted = stop_signals->load() > 0;
   sum.started_at = started_at;
   sum.stop_reason = sink.stop_message();
@@ -308,7 +306,8 @@ int RunMigrate(const std::vector<std::string>& args) {
                   : (sum.failed + sum.malformed) ? kExitFailures
                                                  : kExitOk;
   if (Status st = view.Finish(
-          NowMs(), Figures(&ctx, &sink, &feed, scan.unique_urls, already_done),
+          SystemClock()->NowMs(),
+          Figures(&ctx, &sink, &feed, scan.unique_urls, already_done),
           sum.exit_code, Outcome(sum));
       !st.ok())
     spdlog::error("{}", st.ToString());

@@ -33,19 +33,24 @@ void LargeObjectPool::SourceTransportError(const Status& s, Attempt* a) {
     case Status::Code::kInvalidArgument:
       a->error = "malformed url: " + s.message();
       a->verdict = Verdict::kFailObject;
+      a->type = FailType::kMalformedUrl;
       a->malformed = true;
       return;
     case Status::Code::kHttp:
       a->error = "source redirected more than " +
                  std::to_string(kMaxSourceRedirects) + " times";
       a->verdict = Verdict::kFailObject;
+      a->type = FailType::kSourceRedirects;
       return;
     default:
       a->error = "source connection error (" + s.message() + ")";
   }
 }
 
-LargeObjectPool::LargeObjectPool(MigrateContext* context) : ctx_(context) {
+LargeObjectPool::LargeObjectPool(
+    MigrateContext* context,
+    std::function<std::unique_ptr<HttpClient>()> new_client)
+    : ctx_(context), new_client_(std::move(new_client)) {
   for (int i = 0; i < ctx_->options.large_workers; ++i)
     threads_.emplace_back([this] { Work(); });
 }
@@ -54,7 +59,6 @@ LargeObjectPool::~LargeObjectPool() { Close(); }
 
 void LargeObjectPool::Submit(std::unique_ptr<Job> job) {
   std::lock_guard<std::mutex> lock(mu_);
-  ctx_->in_flight++;  // counted until the worker records the object
   queue_.push_back(std::move(job));
   cv_.notify_one();
 }
@@ -76,15 +80,13 @@ void LargeObjectPool::Close() {
 
 bool LargeObjectPool::Wait(long ms) {
   std::unique_lock<std::mutex> lock(mu_);
-  auto stopping = [this] {
-    return ctx_->stop_starting.load() || ctx_->sink->stop_requested();
-  };
+  auto stopping = [this] { return ctx_->Stopping(); };
   cv_.wait_for(lock, std::chrono::milliseconds(ms), stopping);
   return !stopping();
 }
 
 void LargeObjectPool::Work() {
-  std::unique_ptr<HttpClient> http = NewCurlHttpClient();
+  std::unique_ptr<HttpClient> http = new_client_();
   while (true) {
     std::unique_ptr<Job> job;
     {
@@ -95,19 +97,18 @@ void LargeObjectPool::Work() {
       queue_.pop_front();
       ++busy_;
     }
-    Copy(std::move(job), http.get());
+    Copy(std::move(job), http.get());  // its in-flight slot goes with it
     std::lock_guard<std::mutex> lock(mu_);
     --busy_;
-    ctx_->in_flight--;
   }
 }
 
 void LargeObjectPool::Copy(std::unique_ptr<Job> job, HttpClient* http) {
   std::mt19937_64 rng(std::random_device{}());
-  while (!ctx_->stop_starting.load() && !ctx_->sink->stop_requested()) {
+  while (!ctx_->Stopping()) {
     job->attempts++;
     Attempt a = CopyOnce(job.get(), http);
-    if (ctx_->abort_now.load() && !a.ok) return;  // redone next run
+    if (ctx_->run.abort_now.load() && !a.ok) return;  // redone next run
     if (a.ok) {
       ctx_->sink->Succeeded(job->url, job->key, a.bytes, a.record);
       return;
@@ -123,14 +124,14 @@ void LargeObjectPool::Copy(std::unique_ptr<Job> job, HttpClient* http) {
       if (a.malformed) {
         ctx_->sink->Malformed(job->url, reason);
       } else {
-        ctx_->sink->Failed(job->url, reason);
+        ctx_->sink->Failed(job->url, Failure{a.type, a.http_status, reason});
       }
       return;
     }
     std::uniform_real_distribution<double> unit(0.0, 1.0);
-    ctx_->retrying++;
+    ctx_->run.retrying++;
     bool go_on = Wait(BackoffMs(job->attempts, unit(rng), a.retry_after_ms));
-    ctx_->retrying--;
+    ctx_->run.retrying--;
     if (!go_on) return;
   }
 }
@@ -159,8 +160,8 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
                    {"Accept-Encoding", "identity"}};
     req.timeout_ms = opt.download_timeout_ms;
     req.connect_timeout_ms = std::min(opt.connect_timeout_ms, req.timeout_ms);
-    req.ca_file = opt.source_ca_file;
-    req.cancel = &ctx_->abort_now;
+    req.ca_file = opt.tls.source_ca_file;
+    req.cancel = &ctx_->run.abort_now;
     Result<HttpResponse> r = http->Send(req);
     if (!r.ok()) {
       SourceTransportError(r.status(), &a);
@@ -175,14 +176,18 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
     if (r->status != 206 && !whole) {
       a.error = "source http " + std::to_string(r->status);
       a.verdict = ClassifySourceStatus(r->status);
-      a.retry_after_ms =
-          ParseRetryAfterMs(r->Header("retry-after"), std::time(nullptr));
+      a.http_status = r->status;
+      a.type = r->status == 404 || r->status == 410 ? FailType::kSourceGone
+                                                    : FailType::kSourceHttp;
+      a.retry_after_ms = ParseRetryAfterMs(r->Header("retry-after"),
+                                           ctx_->clock->WallSeconds());
       return false;
     }
     a.error = RejectSourceAnswer(r->Header("content-encoding"),
                                  r->Header("content-type"), opt.reject_types);
     if (!a.error.empty()) {
       a.verdict = Verdict::kFailObject;
+      a.type = FailType::kSourceRejected;
       return false;
     }
     out->total =
@@ -205,14 +210,24 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
   auto s3 = [&](HttpRequest req, std::string_view what,
                 auto parse) -> decltype(parse(what, HttpResponse())) {
     req.timeout_ms = opt.upload_timeout_ms;
-    req.cancel = &ctx_->abort_now;
+    req.cancel = &ctx_->run.abort_now;
     Result<HttpResponse> r = http->Send(req);
     auto parsed = r.ok() ? parse(what, *r)
                          : decltype(parse(what, HttpResponse()))(
                                S3ErrorFromTransport(what, r.status()));
-    if (!parsed.ok())
-      a.verdict =
-          JudgeS3Error(ctx_, parsed.error(), job, &a.error, &a.retry_after_ms);
+    if (!parsed.ok()) {
+      Outcome o = ApplyOutcome(ctx_, JudgeS3Error(parsed.error(), false), job);
+      a.verdict = o.kind == Outcome::Kind::kRetry  ? Verdict::kRetry
+                  : o.kind == Outcome::Kind::kFail ? Verdict::kFailObject
+                                                   : Verdict::kStopRun;
+      a.error = o.failure.text;
+      a.type = o.failure.type;
+      a.http_status = o.failure.http_status;
+      a.retry_after_ms = o.retry_after_ms;
+      if (a.retry_after_ms < 0 && r.ok())
+        a.retry_after_ms = ParseRetryAfterMs(r->Header("retry-after"),
+                                             ctx_->clock->WallSeconds());
+    }
     return parsed;
   };
 
@@ -223,7 +238,7 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
     a.verdict = Verdict::kFailObject;
     return a;
   }
-  Result<AwsCredentials> creds = ctx_->credentials();
+  Result<AwsCredentials> creds = ctx_->s3.credentials();
   if (!creds.ok()) {
     ctx_->sink->StopRun(creds.status().ToString());
     a.verdict = Verdict::kStopRun;
@@ -233,9 +248,10 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
   params.key = job->key;
   params.content_type = part.content_type;
   params.acl = opt.acl;
-  auto upload_id = s3(BuildCreateMultipartUpload(ctx_->target, params, *creds,
-                                                 std::time(nullptr)),
-                      S3What("POST", job->key), ParseCreateMultipartUpload);
+  auto upload_id =
+      s3(BuildCreateMultipartUpload(ctx_->s3.target, params, *creds,
+                                    ctx_->clock->WallSeconds()),
+         S3What("POST", job->key), ParseCreateMultipartUpload);
   if (!upload_id.ok()) return a;
 
   const std::string first_etag = part.etag;
@@ -249,8 +265,7 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
   std::vector<CompletedPart> parts;
   int64_t offset = 0;
   for (int number = 1; offset < part.total; ++number) {
-    bool stopping = ctx_->stop_starting.load() || ctx_->sink->stop_requested();
-    if (number > 1 && stopping) {
+    if (number > 1 && ctx_->Stopping()) {
       a.verdict = Verdict::kStopRun;
       break;
     }
@@ -262,13 +277,14 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
     }
     if (part.etag != first_etag) {
       a.error = "source changed during the copy";
+      a.type = FailType::kSourceChanged;
       break;
     }
     whole.Update(part.body);
     std::string md5 = Base64Encode(Md5(part.body));
     HttpRequest req =
-        BuildUploadPart(ctx_->target, job->key, *upload_id, number, part.body,
-                        md5, *creds, std::time(nullptr));
+        BuildUploadPart(ctx_->s3.target, job->key, *upload_id, number,
+                        part.body, md5, *creds, ctx_->clock->WallSeconds());
     int64_t size = static_cast<int64_t>(part.body.size());
     req.body = std::move(part.body);  // the builder leaves the body to us
     auto put = s3(std::move(req), S3What("PUT", job->key), ParsePutObject);
@@ -278,13 +294,15 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
   }
   std::string digest = HexEncode(whole.Finish());
   std::string source_md5 = PlainMd5FromEtag(first_etag);
-  if (offset == part.total && !source_md5.empty() && digest != source_md5)
+  if (offset == part.total && !source_md5.empty() && digest != source_md5) {
     a.error = "source checksum mismatch";
+    a.type = FailType::kChecksum;
+  }
   if (offset == part.total && a.error.empty()) {
-    auto done =
-        s3(BuildCompleteMultipartUpload(ctx_->target, job->key, *upload_id,
-                                        parts, *creds, std::time(nullptr)),
-           S3What("POST", job->key), ParseCompleteMultipartUpload);
+    auto done = s3(
+        BuildCompleteMultipartUpload(ctx_->s3.target, job->key, *upload_id,
+                                     parts, *creds, ctx_->clock->WallSeconds()),
+        S3What("POST", job->key), ParseCompleteMultipartUpload);
     if (done.ok()) {
       a.ok = true;
       a.bytes = static_cast<uint64_t>(part.total);
@@ -292,10 +310,11 @@ LargeObjectPool::Attempt LargeObjectPool::CopyOnce(Job* job, HttpClient* http) {
       return a;
     }
   }
-  HttpRequest abort = BuildAbortMultipartUpload(
-      ctx_->target, job->key, *upload_id, *creds, std::time(nullptr));
+  HttpRequest abort =
+      BuildAbortMultipartUpload(ctx_->s3.target, job->key, *upload_id, *creds,
+                                ctx_->clock->WallSeconds());
   // On a second Ctrl-C the user waits for this one: keep it short.
-  abort.timeout_ms = ctx_->abort_now.load() ? 2000 : 10000;
+  abort.timeout_ms = ctx_->run.abort_now.load() ? 2000 : 10000;
   (void)http->Send(abort);  // best effort; a lifecycle rule cleans the rest
   return a;
 }

@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,9 +24,11 @@ namespace cfm {
 
 class LargeObjectPool {
  public:
-  // Starts `context->options.large_workers` threads. `context` must outlive
-  // the pool.
-  explicit LargeObjectPool(MigrateContext* context);
+  // Starts `context->options.large_workers` threads, each with its own
+  // client from `new_client`. `context` must outlive the pool.
+  explicit LargeObjectPool(MigrateContext* context,
+                           std::function<std::unique_ptr<HttpClient>()>
+                               new_client = NewCurlHttpClient);
   ~LargeObjectPool();  // Close()s and joins
 
   // Queues a job (its attempts start from zero). Any thread.
@@ -42,6 +45,8 @@ class LargeObjectPool {
     bool ok = false;
     Verdict verdict = Verdict::kRetry;
     std::string error;  // reason when !ok
+    FailType type = FailType::kSourceTransport;
+    long http_status = 0;
     long retry_after_ms = -1;
     uint64_t bytes = 0;
     std::string record;      // checksum field for completed.txt
@@ -57,6 +62,7 @@ class LargeObjectPool {
   bool Wait(long ms);
 
   MigrateContext* ctx_;
+  std::function<std::unique_ptr<HttpClient>()> new_client_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::unique_ptr<Job>> queue_;

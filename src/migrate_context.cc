@@ -2,17 +2,29 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
-
 #include "crypto.h"
 #include "result_sink.h"
 
 namespace cfm {
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+StopChanges RunControl::Tick(int signals, bool sink_stop, int64_t now_ms,
+                             int64_t grace_ms) {
+  StopChanges changes;
+  if ((signals > 0 || sink_stop) && !stop_starting.load()) {
+    stop_starting = true;
+    stop_at_ms = now_ms;
+    changes.stop_starting = true;
+  }
+  bool grace_over = stop_at_ms >= 0 && now_ms - stop_at_ms > grace_ms;
+  if ((signals > 1 || grace_over) && !abort_now.load()) {
+    abort_now = true;
+    changes.abort_now = true;
+  }
+  return changes;
+}
+
+bool MigrateContext::Stopping() const {
+  return run.stop_starting.load() || sink->stop_requested();
 }
 
 std::string PlainMd5FromEtag(std::string_view etag) {
@@ -65,45 +77,25 @@ Result<Integrity> ComputeIntegrity(ChecksumMode mode, const std::string& etag,
   return out;
 }
 
-Verdict JudgeS3Error(MigrateContext* ctx, const S3Error& err, Job* job,
-                     std::string* error, long* retry_after_ms) {
-  *retry_after_ms = -1;
-  spdlog::debug("{} ({})", err.status.message(),
-                S3ErrorClassName(err.error_class));
-  if (err.http_status == 0) {
-    *error = err.status.code() == Status::Code::kTimeout
-                 ? "s3 timeout"
-                 : "s3 connection error (" + err.message + ")";
-  } else {
-    *error =
-        "s3 " + (err.code.empty() ? "http " + std::to_string(err.http_status)
-                                  : err.code);
+Outcome ApplyOutcome(MigrateContext* ctx, Outcome outcome, Job* job) {
+  if (outcome.throttled) {
+    job->throttled_attempts++;
+    if (ctx->limit->OnThrottle(ctx->clock->NowMs()))
+      spdlog::warn("S3 is throttling; transfers in flight lowered to {}",
+                   ctx->limit->limit());
   }
-  switch (err.error_class) {
-    case S3ErrorClass::kRetry:
-      if (err.code == "SlowDown" || err.http_status == 503) {
-        job->throttled_attempts++;
-        if (ctx->limit->OnThrottle(NowMs()))
-          spdlog::warn("S3 is throttling; transfers in flight lowered to {}",
-                       ctx->limit->limit());
-      }
-      if (err.code == "BadDigest") job->downloaded = false;  // refetch
-      return Verdict::kRetry;
-    case S3ErrorClass::kFailObject:
-      return Verdict::kFailObject;
-    case S3ErrorClass::kRefreshCredentials:
-      if (!job->refreshed_credentials && ctx->refresh_credentials &&
-          ctx->refresh_credentials().ok()) {
-        job->refreshed_credentials = true;
-        *retry_after_ms = 0;
-        return Verdict::kRetry;
-      }
-      break;
-    case S3ErrorClass::kStopRun:
-      break;
+  if (outcome.refetch) job->downloaded = false;
+  if (outcome.refresh_credentials) {
+    const auto& refresh = ctx->s3.refresh_credentials;
+    if (!job->refreshed_credentials && refresh && refresh().ok()) {
+      job->refreshed_credentials = true;
+    } else {
+      outcome = StopRun(outcome.stop_message);
+    }
   }
-  ctx->sink->StopRun(err.status.message());
-  return Verdict::kStopRun;
+  if (outcome.kind == Outcome::Kind::kStopRun)
+    ctx->sink->StopRun(outcome.failure.text);
+  return outcome;
 }
 
 }  // namespace cfm

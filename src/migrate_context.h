@@ -1,6 +1,7 @@
 // What the transfer loops of one migrate run share: options, the S3
 // target, credentials, the work feed, the result sink, the concurrency
-// limit and the stop flags. Owned by cmd_migrate; loops hold a pointer.
+// limit, the clock and the run's flags and counters (RunControl). Owned by
+// cmd_migrate; loops hold a pointer.
 #ifndef CFMIGRATE_MIGRATE_CONTEXT_H_
 #define CFMIGRATE_MIGRATE_CONTEXT_H_
 
@@ -12,7 +13,10 @@
 #include <vector>
 
 #include "aws_credentials.h"
+#include "clock.h"
 #include "concurrency.h"
+#include "http_transport.h"
+#include "outcome.h"
 #include "retry_policy.h"
 #include "s3_error.h"
 #include "s3_request.h"
@@ -25,6 +29,37 @@ class ResultSink;
 class LargeObjectPool;
 
 enum class ChecksumMode { kAuto, kMd5, kCrc32c, kNone };
+
+// One object counted against the in-flight limit from the moment a loop
+// takes it until it is recorded, given up or dropped: the count goes down
+// when the slot is destroyed, wherever that happens. Move-only.
+class InflightSlot {
+ public:
+  InflightSlot() = default;
+  explicit InflightSlot(std::atomic<int>* count) : count_(count) { ++*count_; }
+  InflightSlot(InflightSlot&& other) noexcept : count_(other.count_) {
+    other.count_ = nullptr;
+  }
+  InflightSlot& operator=(InflightSlot&& other) noexcept {
+    if (this != &other) {
+      Release();
+      count_ = other.count_;
+      other.count_ = nullptr;
+    }
+    return *this;
+  }
+  InflightSlot(const InflightSlot&) = delete;
+  InflightSlot& operator=(const InflightSlot&) = delete;
+  ~InflightSlot() { Release(); }
+  bool held() const { return count_ != nullptr; }
+
+ private:
+  void Release() {
+    if (count_) --*count_;
+    count_ = nullptr;
+  }
+  std::atomic<int>* count_ = nullptr;
+};
 
 // One object to copy. Moves between the feed, a loop and the large-object
 // pool; exactly one of them owns it at a time.
@@ -50,6 +85,17 @@ struct Job {
   // CRC32C of `body`, kept up as bytes arrive when `crc_running`.
   uint32_t crc32c = 0;
   bool crc_running = false;
+  InflightSlot slot;  // held while a loop or the pool has the object
+};
+
+// Where the loops take their work from (the WorkFeed; a list in tests).
+class JobQueue {
+ public:
+  virtual ~JobQueue() = default;
+  // A job when one is ready, else nullptr. Never blocks; any thread.
+  virtual std::unique_ptr<Job> TryTake() = 0;
+  // True once every job has been handed out and no more will come.
+  virtual bool Exhausted() const = 0;
 };
 
 struct EngineOptions {
@@ -63,23 +109,37 @@ struct EngineOptions {
   int64_t multipart_threshold = 10 << 20;  // bigger objects go multipart
   int64_t part_size = 8 << 20;
   int large_workers = 2;
-  std::string source_ca_file;  // CA bundle for https sources ("" default)
+  TlsTrust tls;  // CA bundles for the source and for S3 ("": the system's)
   // A source 200 of one of these media types is an error page, not an
   // image (REJECT_CONTENT_TYPES, see source_answer.h).
   std::vector<std::string> reject_types = {"text/html"};
 };
 
-struct MigrateContext {
-  EngineOptions options;
+// The destination: where objects go and the credentials to sign with.
+struct S3Access {
   S3Target target;
   std::function<Result<AwsCredentials>()> credentials;
   std::function<Status()> refresh_credentials;
-  WorkFeed* feed = nullptr;
-  ResultSink* sink = nullptr;
-  LargeObjectPool* large = nullptr;
-  std::unique_ptr<ConcurrencyLimit> limit;
+};
+
+// What one RunControl::Tick newly decided.
+struct StopChanges {
+  bool stop_starting = false;  // start nothing new from now on
+  bool abort_now = false;      // drop everything in flight now
+};
+
+// The run's shared flags and counters; any thread (Tick: the monitor's).
+struct RunControl {
+  // The stop rules, once per monitor tick at `now_ms`: a signal or a
+  // run-stopping error (`sink_stop`) sets stop_starting; a second signal,
+  // or `grace_ms` passed since stop_starting was set, sets abort_now.
+  // Returns what it newly set, so the caller logs it once.
+  StopChanges Tick(int signals, bool sink_stop, int64_t now_ms,
+                   int64_t grace_ms);
+
   // Objects started and not yet finished, across loops (waiting retries
-  // included); compared with limit->limit() before starting another.
+  // included); compared with the limit before starting another. Held
+  // through InflightSlot only.
   std::atomic<int> in_flight{0};
   std::atomic<int> retrying{0};
   // Set by signals or by a run-stopping error: start nothing new.
@@ -87,10 +147,23 @@ struct MigrateContext {
   // Set by a second signal or the end of the grace period: drop everything
   // in flight now.
   std::atomic<bool> abort_now{false};
+  int64_t stop_at_ms = -1;  // when stop_starting was set (Tick only)
 };
 
-// Milliseconds on a monotonic clock.
-int64_t NowMs();
+struct MigrateContext {
+  EngineOptions options;
+  S3Access s3;
+  JobQueue* feed = nullptr;
+  ResultSink* sink = nullptr;
+  LargeObjectPool* large = nullptr;
+  std::unique_ptr<ConcurrencyLimit> limit;
+  RunControl run;
+  Clock* clock = SystemClock();
+
+  // The one "are we stopping" predicate: a signal or a run-stopping error
+  // (the sink's) means start nothing new and drop waiting retries.
+  bool Stopping() const;
+};
 
 // The integrity header to send for `job` and the value recorded in
 // completed.txt ("md5:<hex>", "crc32c:<base64>" or "").
@@ -115,13 +188,13 @@ bool NeedsCrc32c(ChecksumMode mode, const std::string& etag);
 // ETag, or kNone): the PUT can then start before the body has arrived.
 bool IntegrityWithoutBody(ChecksumMode mode, const std::string& etag);
 
-// Decides what an S3 error means for `job`, in one place for the loops and
-// the large-object pool: sets `*error` to the reason to record ("s3
-// SlowDown", "s3 timeout", ...) and `*retry_after_ms`; lowers the concurrency
-// limit on throttling; refreshes credentials once on ExpiredToken; asks the
-// sink to stop the run on errors that mean the run is misconfigured.
-Verdict JudgeS3Error(MigrateContext* ctx, const S3Error& err, Job* job,
-                     std::string* error, long* retry_after_ms);
+// Applies the side effects of a verdict (outcome.h) for `job`, in one place
+// for the loops and the large-object pool: counts throttled attempts and
+// lowers the concurrency limit on throttling; marks the body for refetch;
+// refreshes credentials once on ExpiredToken (a refresh that is used up or
+// fails turns the verdict into kStopRun); asks the sink to stop the run on
+// kStopRun. Returns the verdict to act on.
+Outcome ApplyOutcome(MigrateContext* ctx, Outcome outcome, Job* job);
 
 // The hex MD5 in a plain-MD5 ETag ("\"<32 hex>\""), or "".
 std::string PlainMd5FromEtag(std::string_view etag);

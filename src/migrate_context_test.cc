@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto.h"
+#include "engine_test_rig.h"
 
 namespace cfm {
 namespace {
@@ -79,6 +80,84 @@ TEST(IntegrityTest, Crc32cAndNone) {
   EXPECT_EQ(n->content_md5, "");
   EXPECT_EQ(n->checksum_crc32c, "");
   EXPECT_EQ(n->record, "");
+}
+
+TEST(RunControlTest, FirstSignalStopsStartingSecondAborts) {
+  RunControl run;
+  EXPECT_FALSE(run.Tick(0, false, 0, 30000).stop_starting);
+  StopChanges first = run.Tick(1, false, 100, 30000);
+  EXPECT_TRUE(first.stop_starting);
+  EXPECT_FALSE(first.abort_now);
+  EXPECT_TRUE(run.stop_starting.load());
+  EXPECT_FALSE(run.Tick(1, false, 200, 30000).stop_starting);  // once
+  StopChanges second = run.Tick(2, false, 300, 30000);
+  EXPECT_TRUE(second.abort_now);
+  EXPECT_TRUE(run.abort_now.load());
+  EXPECT_FALSE(run.Tick(2, false, 400, 30000).abort_now);  // once
+}
+
+TEST(RunControlTest, GracePeriodEndsInAbort) {
+  RunControl run;
+  EXPECT_TRUE(run.Tick(0, /*sink_stop=*/true, 1000, 30000).stop_starting);
+  EXPECT_FALSE(run.Tick(0, true, 31000, 30000).abort_now);  // not past it
+  EXPECT_TRUE(run.Tick(0, true, 31001, 30000).abort_now);
+}
+
+TEST(InflightSlotTest, CountsWhileHeldAndMovesWithTheJob) {
+  std::atomic<int> count{0};
+  {
+    auto job = std::make_unique<Job>();
+    job->slot = InflightSlot(&count);
+    EXPECT_EQ(count.load(), 1);
+    auto moved = std::move(job);
+    EXPECT_EQ(count.load(), 1);
+    InflightSlot other(&count);
+    EXPECT_EQ(count.load(), 2);
+    other = std::move(moved->slot);  // releases the one it held
+    EXPECT_EQ(count.load(), 1);
+  }
+  EXPECT_EQ(count.load(), 0);
+}
+
+TEST(ApplyOutcomeTest, ThrottlingCountsAndLowersTheLimit) {
+  EngineRig rig(16);
+  Job job;
+  Outcome slow = Retry(FailType::kS3, "s3 SlowDown");
+  slow.throttled = true;
+  Outcome out = ApplyOutcome(&rig.ctx, slow, &job);
+  EXPECT_EQ(out.kind, Outcome::Kind::kRetry);
+  EXPECT_EQ(job.throttled_attempts, 1);
+  EXPECT_EQ(rig.ctx.limit->limit(), 8);
+}
+
+TEST(ApplyOutcomeTest, CredentialsAreRefreshedOnceThenTheRunStops) {
+  EngineRig rig;
+  int refreshes = 0;
+  rig.ctx.s3.refresh_credentials = [&refreshes] {
+    ++refreshes;
+    return Status::OK();
+  };
+  Job job;
+  Outcome expired = Retry(FailType::kS3, "s3 ExpiredToken", 0);
+  expired.refresh_credentials = true;
+  expired.stop_message = "PUT k: 400 ExpiredToken";
+  EXPECT_EQ(ApplyOutcome(&rig.ctx, expired, &job).kind, Outcome::Kind::kRetry);
+  EXPECT_EQ(refreshes, 1);
+  EXPECT_FALSE(rig.sink.stop_requested());
+  EXPECT_EQ(ApplyOutcome(&rig.ctx, expired, &job).kind,
+            Outcome::Kind::kStopRun);
+  EXPECT_EQ(refreshes, 1);
+  EXPECT_EQ(rig.sink.stop_message(), "PUT k: 400 ExpiredToken");
+}
+
+TEST(ApplyOutcomeTest, RefetchMarksTheBodyStale) {
+  EngineRig rig;
+  Job job;
+  job.downloaded = true;
+  Outcome digest = Retry(FailType::kS3, "s3 BadDigest");
+  digest.refetch = true;
+  (void)ApplyOutcome(&rig.ctx, digest, &job);
+  EXPECT_FALSE(job.downloaded);
 }
 
 }  // namespace

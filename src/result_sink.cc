@@ -6,8 +6,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "source_answer.h"
-
 namespace cfm {
 
 Result<std::unique_ptr<AppendFile>> AppendFile::Open(const std::string& path,
@@ -39,10 +37,10 @@ Status AppendFile::Sync() {
   return Status::OK();
 }
 
-bool CountsTowardStop(std::string_view reason) {
-  for (std::string_view gone : {"source http 404", "source http 410"})
-    if (reason.rfind(gone, 0) == 0) return false;
-  return !IsRejectedAnswer(reason);
+bool CountsTowardStop(const Failure& failure) {
+  return failure.type != FailType::kSourceGone &&
+         failure.type != FailType::kSourceRejected &&
+         failure.type != FailType::kMalformedUrl;
 }
 
 ResultSink::ResultSink(CompletedLog* completed, AppendFile* failed,
@@ -71,10 +69,11 @@ void ResultSink::WriteFailedLine(const std::string& url,
   if (!s.ok()) StopRun(s.ToString());
 }
 
-void ResultSink::Failed(const std::string& url, const std::string& reason) {
+void ResultSink::Failed(const std::string& url, const Failure& failure) {
+  const std::string& reason = failure.text;
   WriteFailedLine(url, reason);
   uint64_t failed_before = failed_++;
-  if (!CountsTowardStop(reason)) return;
+  if (!CountsTowardStop(failure)) return;
   std::string message;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "completed_log.h"
+#include "outcome.h"
 #include "status.h"
 
 namespace cfm {
@@ -33,11 +34,12 @@ class AppendFile {
   std::mutex mu_;
 };
 
-// Whether a failure with `reason` counts toward stopping the run. A source
-// 404 or 410 and an error page or encoded body in its place (a CDN that
-// answers missing images with a 200 page) never do: a stale list is not a
-// broken run. Malformed input is not a failure at all (Malformed()).
-bool CountsTowardStop(std::string_view reason);
+// Whether `failure` counts toward stopping the run. A source 404 or 410
+// (kSourceGone) and an error page or encoded body in its place
+// (kSourceRejected: a CDN that answers missing images with a 200 page)
+// never do: a stale list is not a broken run. Malformed input is not a
+// failure at all (Malformed()).
+bool CountsTowardStop(const Failure& failure);
 
 class ResultSink {
  public:
@@ -50,8 +52,9 @@ class ResultSink {
   // Records an object that S3 has acknowledged.
   void Succeeded(const std::string& url, const std::string& key, uint64_t bytes,
                  const std::string& checksum);
-  // Records an object given up on, with its reason ("http 404", ...).
-  void Failed(const std::string& url, const std::string& reason);
+  // Records an object given up on: "URL<TAB>failure.text" in the failed
+  // list ("source http 404", "s3 timeout after 4 attempts", ...).
+  void Failed(const std::string& url, const Failure& failure);
   // Records an input line that is not a usable URL.
   void Malformed(const std::string& url, const std::string& reason);
   // Asks the run to stop; the first message is kept.

@@ -19,7 +19,7 @@ TEST(ResultSinkTest, WritesBothFilesAsItGoes) {
   SinkFixture f;
   ResultSink sink(f.completed.get(), f.failed.get());
   sink.Succeeded("http://h/a.jpg", "images/a.jpg", 10, "md5:abc");
-  sink.Failed("http://h/b.jpg", "http 404");
+  sink.Failed("http://h/b.jpg", {FailType::kSourceGone, 404, "http 404"});
   sink.Malformed("junk", "malformed url: not an http(s) URL");
   // Nothing is buffered in user space: the lines are in the files already.
   EXPECT_EQ(ReadFile(f.dir.File("completed.txt")),
@@ -38,9 +38,10 @@ TEST(ResultSinkTest, WritesBothFilesAsItGoes) {
 TEST(ResultSinkTest, StopsWhenTheFirstObjectsAllFailAlike) {
   SinkFixture f;
   ResultSink sink(f.completed.get(), f.failed.get(), 5, 100);
-  for (int i = 0; i < 4; ++i) sink.Failed("u", "http 403");
+  for (int i = 0; i < 4; ++i)
+    sink.Failed("u", {FailType::kSourceHttp, 403, "http 403"});
   EXPECT_FALSE(sink.stop_requested());
-  sink.Failed("u", "http 403");
+  sink.Failed("u", {FailType::kSourceHttp, 403, "http 403"});
   EXPECT_TRUE(sink.stop_requested());
   EXPECT_NE(sink.stop_message().find("first 5 objects all failed with 'http "
                                      "403'"),
@@ -50,23 +51,27 @@ TEST(ResultSinkTest, StopsWhenTheFirstObjectsAllFailAlike) {
 TEST(ResultSinkTest, MixedOrSuccessfulStartDoesNotStop) {
   SinkFixture f;
   ResultSink sink(f.completed.get(), f.failed.get(), 3, 6);
-  sink.Failed("u", "http 403");
-  sink.Failed("u", "timeout after 4 attempts");
-  sink.Failed("u", "http 403");
-  sink.Failed("u", "http 403");
+  sink.Failed("u", {FailType::kSourceHttp, 403, "http 403"});
+  sink.Failed("u", {FailType::kSourceTransport, 0, "timeout after 4 attempts"});
+  sink.Failed("u", {FailType::kSourceHttp, 403, "http 403"});
+  sink.Failed("u", {FailType::kSourceHttp, 403, "http 403"});
   EXPECT_FALSE(sink.stop_requested());
   sink.Succeeded("v", "k", 1, "");
-  for (int i = 0; i < 5; ++i) sink.Failed("u", "s3 SlowDown after 4 attempts");
+  for (int i = 0; i < 5; ++i)
+    sink.Failed("u", {FailType::kS3, 503, "s3 SlowDown after 4 attempts"});
   EXPECT_FALSE(sink.stop_requested());
-  sink.Failed("u", "s3 SlowDown after 4 attempts");  // sixth in a row
+  sink.Failed("u", {FailType::kS3, 503,
+                    "s3 SlowDown after 4 attempts"});  // sixth in a row
   EXPECT_TRUE(sink.stop_requested());
 }
 
 TEST(ResultSinkTest, NotFoundNeverStopsTheRun) {
   SinkFixture f;
   ResultSink sink(f.completed.get(), f.failed.get(), 2, 3);
-  for (int i = 0; i < 10; ++i) sink.Failed("u", "source http 404");
-  for (int i = 0; i < 10; ++i) sink.Failed("u", "source http 410");
+  for (int i = 0; i < 10; ++i)
+    sink.Failed("u", {FailType::kSourceGone, 404, "source http 404"});
+  for (int i = 0; i < 10; ++i)
+    sink.Failed("u", {FailType::kSourceGone, 410, "source http 410"});
   EXPECT_FALSE(sink.stop_requested());
   EXPECT_EQ(sink.failed(), 20u);
 }
@@ -74,9 +79,12 @@ TEST(ResultSinkTest, NotFoundNeverStopsTheRun) {
 TEST(ResultSinkTest, ErrorPagesInPlaceOfImagesNeverStopTheRun) {
   SinkFixture f;
   ResultSink sink(f.completed.get(), f.failed.get(), 2, 3);
-  for (int i = 0; i < 10; ++i) sink.Failed("u", "source answered text/html");
   for (int i = 0; i < 10; ++i)
-    sink.Failed("u", "source sent Content-Encoding: gzip");
+    sink.Failed("u",
+                {FailType::kSourceRejected, 200, "source answered text/html"});
+  for (int i = 0; i < 10; ++i)
+    sink.Failed("u", {FailType::kSourceRejected, 200,
+                      "source sent Content-Encoding: gzip"});
   EXPECT_FALSE(sink.stop_requested());
   EXPECT_EQ(sink.failed(), 20u);
 }
@@ -91,11 +99,16 @@ TEST(ResultSinkTest, MalformedUrlsNeverStopTheRun) {
 }
 
 TEST(ResultSinkTest, OnlySourceGoneAndRejectedAnswersAreExempt) {
-  EXPECT_FALSE(CountsTowardStop("source http 404"));
-  EXPECT_FALSE(CountsTowardStop("source answered text/html"));
-  EXPECT_TRUE(CountsTowardStop("source http 403"));
-  EXPECT_TRUE(CountsTowardStop("s3 http 404"));
-  EXPECT_TRUE(CountsTowardStop("source timeout after 4 attempts"));
+  // The type decides, not the words: the failed list keeps the words.
+  EXPECT_FALSE(
+      CountsTowardStop({FailType::kSourceGone, 404, "source http 404"}));
+  EXPECT_FALSE(CountsTowardStop(
+      {FailType::kSourceRejected, 200, "source answered text/html"}));
+  EXPECT_TRUE(
+      CountsTowardStop({FailType::kSourceHttp, 403, "source http 403"}));
+  EXPECT_TRUE(CountsTowardStop({FailType::kS3, 404, "s3 http 404"}));
+  EXPECT_TRUE(CountsTowardStop(
+      {FailType::kSourceTransport, 0, "source timeout after 4 attempts"}));
 }
 
 TEST(ResultSinkTest, FirstStopMessageWins) {

@@ -1,13 +1,12 @@
 // Internal to the transfer loop (transfer_loop.cc): the state of one
 // attempt at one object (a Transfer with its GET and PUT legs, the ring a
-// streamed body passes through, the loop's spare buffers) and the libcurl
-// callbacks that fill it. Everything here is touched only by the thread of
-// the loop that owns the Transfer; callbacks never call into the multi
-// handle, they ask the loop to act through Transfer::Wake().
+// streamed body passes through, the loop's spare buffers) and the body sink
+// and source the transport calls to fill and drain it. Everything here is
+// touched only by the thread of the loop that owns the Transfer; the sink
+// and source never call into the transport, they ask the loop to act
+// through Transfer::Wake().
 #ifndef CFMIGRATE_TRANSFER_LEGS_H_
 #define CFMIGRATE_TRANSFER_LEGS_H_
-
-#include <curl/curl.h>
 
 #include <algorithm>
 #include <cstring>
@@ -16,12 +15,12 @@
 #include <vector>
 
 #include "http.h"
+#include "http_transport.h"
 #include "migrate_context.h"
 
 namespace cfm {
 namespace transfer {
 
-constexpr size_t kMaxErrorBody = 64 << 10;
 // Body buffers up to this capacity are kept for reuse: fresh pages for every
 // image cost more CPU (page faults, zeroing) than the copy itself.
 constexpr size_t kMaxSpareBytes = 32 << 20;
@@ -30,9 +29,9 @@ constexpr size_t kMaxSpareBytes = 32 << 20;
 // the body is complete, so sends stay large.
 constexpr size_t kPipeBytes = 192 << 10;
 constexpr size_t kSendChunk = 64 << 10;
-// curl hands a write callback at most CURL_MAX_WRITE_SIZE bytes, so a GET
+// The transport hands a sink at most kMaxSinkChunk bytes at once, so a GET
 // paused for room resumes once the PUT has taken a send buffer.
-static_assert(kPipeBytes >= kSendChunk + size_t{2} * CURL_MAX_WRITE_SIZE);
+static_assert(kPipeBytes >= kSendChunk + size_t{2} * kMaxSinkChunk);
 
 // A fixed ring of bytes between a streamed GET and its PUT.
 class Pipe {
@@ -113,12 +112,39 @@ struct Transfer;
 struct Leg {
   Transfer* owner = nullptr;
   Stage stage = Stage::kGet;
-  CURL* easy = nullptr;  // null when not in flight
-  curl_slist* headers = nullptr;
-  char error[CURL_ERROR_SIZE] = {0};
+  Transport::Id id = 0;  // 0 when not in flight
+  bool done = false;     // finished since it was started (result set)
+  TransportResult result;
   HttpResponse response;  // status and headers; body only for S3 errors
-  CURLcode result = CURLE_OK;
-  bool done = false;  // curl finished it since Launch (result set)
+};
+
+// The GET's body sink: collects the status and headers; at the end of a
+// 200's headers decides size, integrity, streaming, and whether the answer
+// may be stored at all (Transfer::rejected). A 200's body goes to
+// job->body or the pipe. Stops the GET for a rejected answer, an object
+// over the threshold and more bytes than announced.
+class GetSink : public BodySink {
+ public:
+  explicit GetSink(Transfer* t) : t_(t) {}
+  void OnHeaders(const HttpResponse& head) override;
+  Answer OnBody(std::string_view data) override;
+
+ private:
+  Transfer* t_;
+  long status_ = 0;
+};
+
+// A streamed PUT's body: what the GET has delivered so far. The transport
+// asks no more than Content-Length bytes in all; the PUT pauses while less
+// than a send buffer is waiting and more is to come, and if the GET fails
+// the PUT is dropped unfinished, which S3 never stores.
+class PutSource : public BodySource {
+ public:
+  explicit PutSource(Transfer* t) : t_(t) {}
+  long Read(char* out, size_t n) override;
+
+ private:
+  Transfer* t_;
 };
 
 // One attempt at one object. Buffered: the GET fills job->body, then the
@@ -131,6 +157,8 @@ struct Leg {
 struct Transfer {
   std::unique_ptr<Job> job;
   Leg get, put;
+  GetSink sink{this};
+  PutSource source{this};
   int64_t threshold = 0;
   ChecksumMode checksum = ChecksumMode::kAuto;
   const std::vector<std::string>* reject_types = nullptr;
@@ -148,7 +176,7 @@ struct Transfer {
   bool put_paused = false;     // the PUT waits for bytes
   bool get_paused = false;     // the GET waits for room in the pipe
   // Set when the loop must start the PUT, or resume the PUT or the GET,
-  // after curl returns (callbacks do not call into the multi handle).
+  // after the transport returns (sinks do not call into it).
   bool wake = false;
   std::vector<Transfer*>* woken = nullptr;
 
@@ -165,25 +193,6 @@ struct Transfer {
     woken->push_back(this);
   }
 };
-
-// CURLOPT_HEADERFUNCTION of both legs (`user` is the Leg): collects the
-// status and headers; at the end of a GET's 200 headers decides size,
-// integrity, streaming, and whether the answer may be stored at all
-// (Transfer::rejected).
-size_t OnHeader(char* data, size_t size, size_t n, void* user);
-
-// CURLOPT_WRITEFUNCTION of both legs (`user` is the Leg): a GET's 200 body
-// goes to job->body or the pipe; anything else is kept (up to 64 KB) as the
-// error body. Returns 0, which stops the GET, for a rejected answer, an
-// object over the threshold and more bytes than announced.
-size_t OnBody(char* data, size_t size, size_t n, void* user);
-
-// CURLOPT_READFUNCTION of a streamed PUT (`user` is the Transfer).
-size_t OnRead(char* buffer, size_t size, size_t n, void* user);
-
-// A failed request as a reason naming its side: `side` is "source" or
-// "s3" ("source timeout", "s3 connection error (...)").
-std::string TransportError(const char* side, CURLcode rc, const char* detail);
 
 }  // namespace transfer
 }  // namespace cfm

@@ -1,21 +1,28 @@
-// One libcurl multi event loop: keeps up to its share of the run's
-// concurrency in flight, each object as GET from the source then PUT to S3,
-// retries on timers (never sleeps), and hands objects over the multipart
-// threshold to the large-object pool. Several loops, one per thread, share
-// one MigrateContext. Only Run() touches the loop; it returns when the feed
-// is exhausted and nothing is in flight, or at once on abort.
+// One event loop of the copy engine: keeps up to its share of the run's
+// concurrency in flight, each object as GET from the source then PUT to S3
+// (streamed through a small ring when it can be), retries on timers (never
+// sleeps), and hands objects over the multipart threshold to the
+// large-object pool. Several loops, one per thread, share one
+// MigrateContext; each has its own Transport. Only Run() touches the loop;
+// it returns when the feed is exhausted and nothing is in flight, or at
+// once on abort (what was in flight is dropped, not recorded).
 #ifndef CFMIGRATE_TRANSFER_LOOP_H_
 #define CFMIGRATE_TRANSFER_LOOP_H_
 
 #include <memory>
 
+#include "http_transport.h"
 #include "migrate_context.h"
 
 namespace cfm {
 
 class TransferLoop {
  public:
-  explicit TransferLoop(MigrateContext* context);
+  // `transport` null: the libcurl transport, sized for the context's limit.
+  // Time (deadlines, backoff, Retry-After dates, signing) comes from
+  // `context->clock`.
+  explicit TransferLoop(MigrateContext* context,
+                        std::unique_ptr<Transport> transport = nullptr);
   ~TransferLoop();
   TransferLoop(const TransferLoop&) = delete;
   TransferLoop& operator=(const TransferLoop&) = delete;

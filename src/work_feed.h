@@ -21,7 +21,7 @@ namespace cfm {
 
 class ResultSink;
 
-class WorkFeed {
+class WorkFeed : public JobQueue {
  public:
   // `done` holds RecordId(url, key) of the completed.txt records of this
   // run's bucket; the feed adds the id of every URL it reads (with the key
@@ -30,16 +30,16 @@ class WorkFeed {
   // the feed. `sink` receives malformed lines.
   WorkFeed(std::string list_path, KeyMappingOptions mapping, UrlSet* done,
            ResultSink* sink, size_t capacity);
-  ~WorkFeed();  // stops and joins the reader thread
+  ~WorkFeed() override;  // stops and joins the reader thread
 
   void Start();
   // Stops reading early (a signal or a run-stopping error).
   void Stop();
 
   // A job when one is ready, else nullptr. Never blocks; any thread.
-  std::unique_ptr<Job> TryTake();
+  std::unique_ptr<Job> TryTake() override;
   // True once the whole list has been read and every job taken.
-  bool Exhausted() const;
+  bool Exhausted() const override;
 
   // The reader's I/O status once it has stopped.
   Status status() const;

@@ -1,0 +1,210 @@
+// The libcurl multi-interface Transport: one multi handle, a pool of easy
+// handles reused between transfers (their connections stay warm), response
+// headers parsed and bodies handed to sinks as they arrive.
+#include <spdlog/spdlog.h>
+
+#include <unordered_map>
+
+#include "http_curl_common.h"
+#include "http_transport.h"
+
+namespace cfm {
+namespace {
+
+using curl_common::HeaderLine;
+
+static_assert(CURL_MAX_WRITE_SIZE <= kMaxSinkChunk);
+
+class CurlTransport : public Transport {
+ public:
+  explicit CurlTransport(const TransportOptions& options)
+      : multi_(curl_multi_init()) {
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options.max_connections);
+    curl_multi_setopt(multi_, CURLMOPT_MAX_CONCURRENT_STREAMS,
+                      options.max_streams_per_connection);
+  }
+
+  ~CurlTransport() override {
+    for (auto& [id, x] : live_) Drop(x.get());
+    for (CURL* e : idle_) curl_easy_cleanup(e);
+    curl_multi_cleanup(multi_);
+  }
+
+  Id Start(TransferRequest request) override;
+  void Resume(Id id) override;
+  void Cancel(Id id) override;
+  std::vector<Completion> Poll(int timeout_ms) override;
+
+ private:
+  struct Xfer {
+    Id id = 0;
+    CURL* easy = nullptr;
+    curl_slist* headers = nullptr;
+    char error[CURL_ERROR_SIZE] = {0};
+    TransferRequest request;
+    HttpResponse response;
+  };
+
+  static size_t OnHeader(char* data, size_t size, size_t n, void* user);
+  static size_t OnBody(char* data, size_t size, size_t n, void* user);
+  static size_t OnRead(char* out, size_t size, size_t n, void* user);
+
+  CURL* Acquire();
+  void Configure(Xfer* x);
+  // A transfer curl finished: its handle goes back to the pool.
+  void Finish(Xfer* x);
+  // A transfer still in flight: its handle is freed, not reused (curl
+  // closes the connection of an unfinished transfer).
+  void Drop(Xfer* x);
+
+  CURLM* multi_;
+  std::vector<CURL*> idle_;
+  std::unordered_map<Id, std::unique_ptr<Xfer>> live_;
+  Id next_id_ = 1;
+};
+
+size_t CurlTransport::OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* x = static_cast<Xfer*>(user);
+  HeaderLine kind = curl_common::ParseHeaderLine(
+      std::string_view(data, size * n), &x->response);
+  if (kind == HeaderLine::kEnd && x->request.sink && x->response.status >= 200)
+    x->request.sink->OnHeaders(x->response);
+  return size * n;
+}
+
+size_t CurlTransport::OnBody(char* data, size_t size, size_t n, void* user) {
+  auto* x = static_cast<Xfer*>(user);
+  size_t bytes = size * n;
+  if (!x->request.sink) {
+    if (x->response.body.size() < x->request.max_body)
+      x->response.body.append(data, bytes);
+    return bytes;
+  }
+  switch (x->request.sink->OnBody(std::string_view(data, bytes))) {
+    case BodySink::Answer::kTaken:
+      return bytes;
+    case BodySink::Answer::kPause:
+      return CURL_WRITEFUNC_PAUSE;  // curl offers the same bytes again
+    case BodySink::Answer::kStop:
+      break;
+  }
+  return 0;
+}
+
+size_t CurlTransport::OnRead(char* out, size_t size, size_t n, void* user) {
+  auto* x = static_cast<Xfer*>(user);
+  long k = x->request.source->Read(out, size * n);
+  if (k == BodySource::kPause) return CURL_READFUNC_PAUSE;
+  return static_cast<size_t>(k);
+}
+
+CURL* CurlTransport::Acquire() {
+  if (idle_.empty()) return curl_easy_init();
+  CURL* e = idle_.back();
+  idle_.pop_back();
+  curl_easy_reset(e);
+  return e;
+}
+
+void CurlTransport::Configure(Xfer* x) {
+  CURL* e = x->easy;
+  const TransferRequest& r = x->request;
+  curl_common::ApplyRequest(e, r, x->error);
+  curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+  if (r.source) {
+    curl_easy_setopt(e, CURLOPT_READFUNCTION, OnRead);
+    curl_easy_setopt(e, CURLOPT_READDATA, x);
+  }
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 64L << 10);
+  curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+  if (r.offer_http2) {
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+  } else {
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  }
+  x->headers = curl_common::BuildHeaderList(r.headers);
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+}
+
+Transport::Id CurlTransport::Start(TransferRequest request) {
+  auto owned = std::make_unique<Xfer>();
+  Xfer* x = owned.get();
+  x->id = next_id_++;
+  x->request = std::move(request);
+  x->easy = Acquire();
+  Configure(x);
+  live_.emplace(x->id, std::move(owned));
+  curl_multi_add_handle(multi_, x->easy);
+  return x->id;
+}
+
+void CurlTransport::Resume(Id id) {
+  auto it = live_.find(id);
+  if (it != live_.end()) curl_easy_pause(it->second->easy, CURLPAUSE_CONT);
+}
+
+void CurlTransport::Cancel(Id id) {
+  auto it = live_.find(id);
+  if (it == live_.end()) return;
+  Drop(it->second.get());
+  live_.erase(it);
+}
+
+void CurlTransport::Finish(Xfer* x) {
+  curl_multi_remove_handle(multi_, x->easy);
+  curl_slist_free_all(x->headers);
+  idle_.push_back(x->easy);
+}
+
+void CurlTransport::Drop(Xfer* x) {
+  curl_multi_remove_handle(multi_, x->easy);
+  curl_easy_cleanup(x->easy);
+  curl_slist_free_all(x->headers);
+}
+
+std::vector<Transport::Completion> CurlTransport::Poll(int timeout_ms) {
+  // curl_multi_socket_action with epoll was tried instead of poll +
+  // perform: with curl 7.88 it cost as much CPU or more (every event on an
+  // HTTP/2 connection runs all of its streams), so the simpler loop stays
+  // (bench/RESULTS-migrate.md).
+  curl_multi_poll(multi_, nullptr, 0, timeout_ms, nullptr);
+  int running = 0;
+  curl_multi_perform(multi_, &running);
+  std::vector<Completion> done;
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    Xfer* x = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+                      reinterpret_cast<char**>(&x));
+    long redirects = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &redirects);
+    if (redirects > 0) {
+      const char* final_url = nullptr;
+      curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &final_url);
+      spdlog::debug("{} redirected {} times to {}", x->request.url, redirects,
+                    final_url ? final_url : "?");
+      if (final_url) x->response.final_url = final_url;
+    }
+    // The result is copied out before the handle is reused.
+    done.push_back({x->id,
+                    curl_common::FromCurlCode(msg->data.result, x->error),
+                    std::move(x->response)});
+    Finish(x);
+    live_.erase(x->id);
+  }
+  return done;
+}
+
+}  // namespace
+
+std::unique_ptr<Transport> NewCurlTransport(const TransportOptions& options) {
+  return std::make_unique<CurlTransport>(options);
+}
+
+}  // namespace cfm
