@@ -140,6 +140,7 @@ namespace {
 struct ScanEntry {
   Fingerprint128 key;
   uint64_t url;
+  bool in_shard;
   bool operator<(const ScanEntry& o) const {
     return key != o.key ? key < o.key : url < o.url;
   }
@@ -159,6 +160,7 @@ void CountCollisions(std::vector<ScanEntry>* entries, CollisionReport* report,
       ++j;
     }
     report->unique_urls += distinct;
+    if ((*entries)[i].in_shard) report->shard_unique_urls += distinct;
     if (distinct > 1) {
       ++report->collisions;
       report->colliding_urls += distinct;
@@ -206,8 +208,9 @@ Status FindExamples(const std::string& list_path,
 
 }  // namespace
 
-Result<CollisionReport> ScanForCollisions(const std::string& list_path,
-                                          const KeyMappingOptions& options) {
+Result<CollisionReport> ScanForCollisions(
+    const std::string& list_path, const KeyMappingOptions& options,
+    const std::function<bool(std::string_view key)>& in_shard) {
   auto reader = UrlListReader::Open(list_path);
   if (!reader.ok()) return reader.status();
   CollisionReport report;
@@ -220,7 +223,8 @@ Result<CollisionReport> ScanForCollisions(const std::string& list_path,
       ++report.malformed;
       continue;
     }
-    entries.push_back(ScanEntry{Fingerprint(*key), Hash64(url, 0x5EED)});
+    entries.push_back(ScanEntry{Fingerprint(*key), Hash64(url, 0x5EED),
+                                !in_shard || in_shard(*key)});
   }
   if (!(*reader)->status().ok()) return (*reader)->status();
   reader->reset();
