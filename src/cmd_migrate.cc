@@ -21,6 +21,7 @@
 #include "migrate_run.h"
 #include "progress.h"
 #include "result_sink.h"
+#include "scale_out.h"
 #include "source_answer.h"
 #include "status_file.h"
 #include "stop_signals.h"
@@ -123,7 +124,8 @@ struct Files {
 // or -1 to go on with `*scan` and `*done` filled.
 // A dry run goes on with collisions: it reports them.
 int Prepare(const KeyMappingOptions& mapping, Files* f, CollisionReport* scan,
-            UrlSet* done, uint64_t* already_done, bool dry_run) {
+            UrlSet* done, uint64_t* already_done, bool dry_run,
+            const ShardSpec& shard) {
   // completed.txt loads on a second thread while the list is scanned: both
   // are on the way to the first transfer.
   Status loaded;
@@ -133,7 +135,9 @@ int Prepare(const KeyMappingOptions& mapping, Files* f, CollisionReport* scan,
         ++*already_done;
     });
   });
-  Result<CollisionReport> scanned = ScanForCollisions(f->list, mapping);
+  // Every shard scans the whole list: collisions span shards.
+  Result<CollisionReport> scanned = ScanForCollisions(
+      f->list, mapping, [&shard](std::string_view k) { return shard.Owns(k); });
   loader.join();
   if (!scanned.ok()) {
     spdlog::error("SOURCE_URLS_FILE {}: {}", f->list,
@@ -211,9 +215,12 @@ int RunMigrate(const std::vector<std::string>& args) {
                  "(nothing was started)\n");
     return kExitConfig;
   }
+  ScaleOut so;
+  if (int code = ResolveScaleOut(s, "migrate", &so); code >= 0) return code;
   std::unique_ptr<StateLock> lock;
   if (int code = OpenStateDir(s, kMigrate, "migration.log", &lock); code >= 0)
     return code;
+  if (int code = ConnectScaleOut(s, &so); code >= 0) return code;
   Files f{s.Get("SOURCE_URLS_FILE"), StatePath(s, "completed.txt"),
           StatePath(s, "failed_transfers.txt"),
           StatePath(s, "migration_report.json"), s.Get("DESTINATION_BUCKET")};
@@ -226,11 +233,15 @@ int RunMigrate(const std::vector<std::string>& args) {
   CollisionReport scan;
   auto done = std::make_unique<UrlSet>();
   uint64_t already_done = 0;
+  if (!dry_run)
+    if (int code = RestoreShardState(so, f.completed); code >= 0) return code;
   SetStartupPhase("loading " + f.completed + " and scanning " + f.list);
-  if (int code =
-          Prepare(mapping, &f, &scan, done.get(), &already_done, dry_run);
+  if (int code = Prepare(mapping, &f, &scan, done.get(), &already_done, dry_run,
+                         so.shard);
       code >= 0)
     return code;
+  // This worker's part of the list (all of it with one shard).
+  const uint64_t total = scan.shard_unique_urls;
   if (dry_run)
     return DryRun(
         {f.list, mapping, already_done, static_cast<int>(s.GetInt("SAMPLE")),
@@ -244,6 +255,7 @@ int RunMigrate(const std::vector<std::string>& args) {
   std::unique_ptr<CredentialsProvider> provider;
   SetStartupPhase("getting AWS credentials");
   if (int code = ConnectS3(s, &ctx, &provider); code >= 0) return code;
+  if (int code = CheckListVersion(so, f.list); code >= 0) return code;
   // From here on state changes: a signal stops the run in order.
   const std::atomic<int>* stop_signals = InstallStopSignals();
   Result<std::string> list = RotateFailedList(f.failed, f.list);
@@ -259,6 +271,9 @@ int RunMigrate(const std::vector<std::string>& args) {
   ResultSink sink(completed->get(), failed->get());
   WorkFeed feed(*list, mapping, done.get(), &sink,
                 static_cast<size_t>(ctx.limit->max()) * 4 + 64);
+  if (so.shard.split())
+    feed.SetShard([&so](std::string_view k) { return so.shard.Owns(k); },
+                  [&so](std::string_view url) { return so.shard.Owns(url); });
   ctx.feed = &feed;
   ctx.sink = &sink;
   LargeObjectPool pool(&ctx);
@@ -266,10 +281,13 @@ int RunMigrate(const std::vector<std::string>& args) {
   // completed.txt may hold URLs of other lists too, so how many of this
   // list are done is known only as the feed reads it.
   spdlog::info(
-      "migrate: {}; {} holds {}, those of this list are skipped; copying "
+      "migrate{}: {}; {} holds {}, those of this list are skipped; copying "
       "to s3://{}/{} ({} in flight, {})",
-      Plural(scan.unique_urls, "unique URL"), f.completed,
-      Plural(already_done, "record"), s.Get("DESTINATION_BUCKET"),
+      so.shard.split() ? " (" + so.shard.Label() + ")" : "",
+      so.shard.split() ? Plural(total, "unique URL") + " of this shard (" +
+                             std::to_string(scan.unique_urls) + " in the list)"
+                       : Plural(total, "unique URL"),
+      f.completed, Plural(already_done, "record"), s.Get("DESTINATION_BUCKET"),
       s.Get("DESTINATION_PREFIX"), ctx.limit->max(),
       Plural(ctx.options.threads, "loop"));
   feed.Start();
@@ -282,8 +300,12 @@ int RunMigrate(const std::vector<std::string>& args) {
     });
   LiveView view("migrate", StatePath(s, "status.json"), f.failed, start,
                 started_at);
-  Monitor(&ctx, &sink, &feed, &pool, &loops_running, stop_signals,
-          scan.unique_urls, already_done, &view);
+  if (so.shard.split()) view.set_shard(so.shard.Label());
+  std::unique_ptr<ObjectStore> state_store;
+  std::unique_ptr<StateSync> sync =
+      StartStateSync(so, s, started_at, &state_store);
+  Monitor(&ctx, &sink, &feed, &pool, &loops_running, stop_signals, total,
+          already_done, &view);
   for (std::thread& t : threads) t.join();
   pool.Close();
   feed.Stop();
@@ -291,7 +313,8 @@ int RunMigrate(const std::vector<std::string>& args) {
 
   RunSummary sum;
   sum.lines = scan.urls;
-  sum.unique = scan.unique_urls;
+  sum.unique = total;
+  if (so.shard.split()) sum.shard = so.shard.Label();
   sum.skipped = std::min<uint64_t>(feed.skipped(), already_done);
   sum.succeeded = sink.succeeded();
   sum.failed = sink.failed();
@@ -306,9 +329,9 @@ int RunMigrate(const std::vector<std::string>& args) {
                   : !sum.stop_reason.empty()     ? kExitConfig
                   : (sum.failed + sum.malformed) ? kExitFailures
                                                  : kExitOk;
-  if (Status st = view.Finish(
-          NowMs(), Figures(&ctx, &sink, &feed, scan.unique_urls, already_done),
-          sum.exit_code, Outcome(sum));
+  if (Status st =
+          view.Finish(NowMs(), Figures(&ctx, &sink, &feed, total, already_done),
+                      sum.exit_code, Outcome(sum));
       !st.ok())
     spdlog::error("{}", st.ToString());
   if (!sum.stop_reason.empty())
@@ -320,6 +343,17 @@ int RunMigrate(const std::vector<std::string>& args) {
     spdlog::info("state saved; run the same command to resume");
   if (Status st = WriteReport(f.report, sum, s); !st.ok())
     spdlog::error("{}", st.ToString());
+  if (sync) {
+    Status st = sync->Finish(f.report);
+    if (st.ok())
+      spdlog::info("state saved to {} ({} segments this run)",
+                   so.state->ToString() + so.shard.Folder() + "/",
+                   sync->segments());
+    else
+      spdlog::error("STATE_URI: last upload failed: {}", st.ToString());
+    // Not silent: a replacement worker would not find this run's records.
+    if (!st.ok() && sum.exit_code == kExitOk) sum.exit_code = kExitFailures;
+  }
   FlushLogs();
   return sum.exit_code;
 }
