@@ -1,5 +1,6 @@
 #include "scale_out.h"
 
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
@@ -7,6 +8,7 @@
 #include <cstdlib>
 
 #include "cli.h"
+#include "failure_tally.h"
 #include "status_file.h"
 #include "status_union.h"
 #include "stop_signals.h"
@@ -85,10 +87,9 @@ int RestoreShardState(const ScaleOut& so, const std::string& completed_path) {
     spdlog::error("STATE_URI: restoring {}: {}", from, r.status().ToString());
     return 2;
   }
-  spdlog::info(
-      "STATE_DIR was empty: restored {} from {} segments of {}",
-      r->records == 1 ? "1 record" : std::to_string(r->records) + " records",
-      r->segments, from);
+  spdlog::info("STATE_DIR was empty: restored {} from {} of {}",
+               Plural(r->records, "record"), Plural(r->segments, "segment"),
+               from);
   return -1;
 }
 
@@ -133,6 +134,11 @@ std::unique_ptr<StateSync> StartStateSync(const ScaleOut& so, const Settings& s,
 }
 
 int ShowUnionStatus(const std::string& uri, bool json) {
+  // stdout is the answer (JSON for scripts): log lines, such as which
+  // credentials were found, go to stderr and only when they matter.
+  auto log = spdlog::stderr_logger_mt("status");
+  log->set_level(spdlog::level::warn);
+  spdlog::set_default_logger(log);
   Result<S3Uri> state = ParseS3Uri(uri, true, "--state-uri");
   const char* region = GetEnv("AWS_REGION");
   Result<S3Endpoint> endpoint = S3EndpointFromEnv(
