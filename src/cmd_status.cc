@@ -95,8 +95,9 @@ std::string Rates(double fps, double bytes_per_s) {
 }
 
 std::string Headline(const RunStatus& s, bool running) {
-  std::string head =
-      "cfmigrate " + s.command + " (pid " + std::to_string(s.pid) + "): ";
+  std::string head = "cfmigrate " + s.command + " (pid " +
+                     std::to_string(s.pid) +
+                     (s.shard.empty() ? "" : ", " + s.shard) + "): ";
   if (running) return head + "running";
   if (s.exit_code)
     return head + "ended: " + s.outcome + " (exit " +

@@ -105,7 +105,10 @@ class StateSync {
   StateSyncOptions o_;
   uint64_t offset_ = 0;  // bytes of completed.txt uploaded
   uint64_t seq_ = 0;     // segments written by this run
-  std::string last_failed_, last_status_;
+  // What was uploaded last; a value no file holds until the first upload,
+  // so even an empty failure list is uploaded once.
+  std::string last_failed_ = std::string(1, '\0');
+  std::string last_status_ = std::string(1, '\0');
   std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;

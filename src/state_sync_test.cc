@@ -123,6 +123,17 @@ TEST(StateSyncTest, StatusAndFailuresUploadedWhenChangedReportAtFinish) {
             "{}\n");
 }
 
+TEST(StateSyncTest, AnEmptyFailureListIsUploadedOnce) {
+  Rig rig;
+  WriteFile(rig.dir.File("failed_transfers.txt"), "");
+  StateSync sync(rig.Options());
+  sync.Init();
+  ASSERT_TRUE(sync.SyncOnce().ok());
+  ASSERT_TRUE(sync.SyncOnce().ok());
+  EXPECT_EQ(rig.store.puts(), 1u);
+  EXPECT_EQ(*rig.store.Get(std::string(kPrefix) + "failed_transfers.txt"), "");
+}
+
 TEST(StateSyncTest, RestoreSkipsTornAndGarbledLines) {
   MemoryObjectStore store;
   TempDir dir;

@@ -130,6 +130,11 @@ class ScaleOutTest(MigrateTestCase):
                 self.assertEqual(json.load(f)["shard"], f"shard {i} of 4")
             with open(os.path.join(dirs[i], "status.json")) as f:
                 self.assertEqual(json.load(f)["shard"], f"shard {i} of 4")
+            # The shard's state is in STATE_URI too.
+            self.assertTrue({f"shard-{i}-of-4/{name}" for name in (
+                "status.json", "failed_transfers.txt",
+                "migration_report.json", "list.json")} <=
+                {k[len("state/run1/"):] for k in self.state_keys()})
 
         # status aggregates; the killed shard, as it looks 61 s on, is DEAD.
         key = "state/run1/shard-1-of-4/status.json"
@@ -152,6 +157,8 @@ class ScaleOutTest(MigrateTestCase):
         fresh = self.fresh_dir()
         code, out = self.finish(self.start_shard(1, list_uri, fresh))
         self.assertEqual(code, 0, out)
+        p = self.cli("status", "--state-dir", fresh)
+        self.assertIn(", shard 1 of 4): ended: complete", p.stdout)
         self.assertIn("STATE_DIR was empty: restored", out)
         with open(os.path.join(fresh, "migration_report.json")) as f:
             report = json.load(f)
