@@ -343,17 +343,7 @@ int RunMigrate(const std::vector<std::string>& args) {
     spdlog::info("state saved; run the same command to resume");
   if (Status st = WriteReport(f.report, sum, s); !st.ok())
     spdlog::error("{}", st.ToString());
-  if (sync) {
-    Status st = sync->Finish(f.report);
-    if (st.ok())
-      spdlog::info("state saved to {} ({} segments this run)",
-                   so.state->ToString() + so.shard.Folder() + "/",
-                   sync->segments());
-    else
-      spdlog::error("STATE_URI: last upload failed: {}", st.ToString());
-    // Not silent: a replacement worker would not find this run's records.
-    if (!st.ok() && sum.exit_code == kExitOk) sum.exit_code = kExitFailures;
-  }
+  sum.exit_code = FinishStateSync(so, sync.get(), f.report, sum.exit_code);
   FlushLogs();
   return sum.exit_code;
 }

@@ -133,6 +133,19 @@ std::unique_ptr<StateSync> StartStateSync(const ScaleOut& so, const Settings& s,
   return sync;
 }
 
+int FinishStateSync(const ScaleOut& so, StateSync* sync,
+                    const std::string& report_path, int exit_code) {
+  if (sync == nullptr) return exit_code;
+  Status st = sync->Finish(report_path);
+  if (st.ok()) {
+    spdlog::info("state saved to {}{}/ ({} this run)", so.state->ToString(),
+                 so.shard.Folder(), Plural(sync->segments(), "segment"));
+    return exit_code;
+  }
+  spdlog::error("STATE_URI: the last upload failed: {}", st.ToString());
+  return exit_code == 0 ? 1 : exit_code;
+}
+
 int ShowUnionStatus(const std::string& uri, bool json) {
   // stdout is the answer (JSON for scripts): log lines, such as which
   // credentials were found, go to stderr and only when they matter.

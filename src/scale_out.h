@@ -64,6 +64,12 @@ std::unique_ptr<StateSync> StartStateSync(const ScaleOut& so, const Settings& s,
 // STATE_URI that holds no shard yet (each printed to stderr).
 int ShowUnionStatus(const std::string& uri, bool json);
 
+// With STATE_URI: the last upload (records, failures, status, the report
+// at `report_path`), logged. Returns `exit_code`, or 1 instead of 0 when
+// the upload failed: a replacement would not find this run's records.
+int FinishStateSync(const ScaleOut& so, StateSync* sync,
+                    const std::string& report_path, int exit_code);
+
 // URLs of the list per shard of `count` (distinct well-formed URLs; a
 // duplicate line counts once). Fails with the reader's error.
 Result<std::vector<uint64_t>> CountUrlsPerShard(const std::string& list,

@@ -134,6 +134,30 @@ TEST(StateSyncTest, AnEmptyFailureListIsUploadedOnce) {
   EXPECT_EQ(*rig.store.Get(std::string(kPrefix) + "failed_transfers.txt"), "");
 }
 
+// A store whose writes fail, as S3 does when the role lacks s3:PutObject.
+class RefusingStore : public MemoryObjectStore {
+ public:
+  Status Put(const std::string& key, const std::string&) override {
+    return Status::Auth("PUT " + key + ": 403 AccessDenied");
+  }
+};
+
+TEST(StateSyncTest, FailedUploadsStayPendingAndFinishReportsThem) {
+  Rig rig;
+  RefusingStore refusing;
+  StateSyncOptions o = rig.Options();
+  o.store = &refusing;
+  WriteFile(rig.dir.File("completed.txt"), kCompletedHeader + Line(1));
+  StateSync sync(o);
+  sync.Init();
+  EXPECT_FALSE(sync.SyncOnce().ok());
+  EXPECT_EQ(sync.uploaded_bytes(), 0u);  // still pending
+  Status s = sync.Finish(rig.dir.File("report.json"));
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("AccessDenied"), std::string::npos);
+  EXPECT_EQ(ReadFile(rig.dir.File("completed.uploaded")), "");
+}
+
 TEST(StateSyncTest, RestoreSkipsTornAndGarbledLines) {
   MemoryObjectStore store;
   TempDir dir;

@@ -111,9 +111,11 @@ class ScaleOutTest(MigrateTestCase):
         dirs = [self.fresh_dir() for _ in range(SHARDS)]
         procs = [self.start_shard(i, list_uri, dirs[i]) for i in range(SHARDS)]
 
-        # Shard 1 is killed -9 once it has uploaded a segment of records.
+        # Shard 1 is killed -9 once it has uploaded a segment of records
+        # (and, in the same round, its status.json).
         deadline = time.monotonic() + 60
-        while not self.state_keys("shard-1-of-4/completed/"):
+        while not (self.state_keys("shard-1-of-4/completed/") and
+                   self.state_keys("shard-1-of-4/status.json")):
             self.assertLess(time.monotonic(), deadline, "no segment of shard 1")
             self.assertIsNone(procs[1].poll(), "shard 1 ended too early")
             time.sleep(0.1)
@@ -227,6 +229,18 @@ class ScaleOutTest(MigrateTestCase):
         self.assertIn("changed while shards run", out)
         os.killpg(first.pid, signal.SIGKILL)
         first.communicate()
+
+    def test_state_uri_that_cannot_be_used_stops_before_any_transfer(self):
+        paths, _ = self.make_images(3)
+        self.state_uri = "s3://no-such-bucket-" + uuid.uuid4().hex[:8] + "/s/"
+        d = self.fresh_dir()
+        code, out = self.finish(self.start_shard(
+            0, self.write_urls([self.origin.url(p) for p in paths]), d,
+            count=2))
+        self.assertEqual(code, 2, out)
+        self.assertIn("STATE_URI", out)
+        self.assertEqual(self.bucket_objects(), {})
+        self.assertEqual(sum(self.origin.get_hits(p) for p in paths), 0)
 
     def test_bad_shard_settings_exit_2_naming_them(self):
         env = {"SHARD_COUNT": "4", "AWS_BATCH_JOB_ARRAY_INDEX": "4"}
