@@ -14,7 +14,6 @@
 #include "log.h"
 #include "scale_out.h"
 #include "status_file.h"
-#include "status_union.h"
 #include "stop_signals.h"
 #include "url_list.h"
 #include "validate_report.h"
@@ -69,64 +68,8 @@ struct Run {
   int threads = 8;
   std::unique_ptr<SimpleStatusFile> status;  // STATE_DIR/status.json
   ScaleOut scale_out;
-  // With STATE_URI: per shard of the union, URLs and those not intact.
-  int shard_count = 0;
-  std::vector<uint64_t> shard_urls, shard_missing;
+  ShardTally shards;  // with STATE_URI: per shard, URLs and not intact
 };
-
-// Counts `url` as not intact in its shard's tally.
-void TallyMissing(Run* run, const std::string& url) {
-  if (run->shard_count < 2) return;
-  Result<std::string> key = MapUrlToKey(url, run->mapping);
-  if (key.ok()) ++run->shard_missing[ShardOf(*key, run->shard_count)];
-}
-
-// With STATE_URI: appends every shard's records that this STATE_DIR has
-// not seen yet to completed.txt, so the checks use the union of all
-// shards' records. An exit code on failure, else -1.
-int MergeShards(Run* run) {
-  const ScaleOut& so = run->scale_out;
-  if (!so.state) return -1;
-  SetStartupPhase("merging the records of every shard under " +
-                  so.state->ToString());
-  Result<UnionCounts> u =
-      MergeUnionRecords(so.NewStateStore().get(), so.state->key,
-                        StatePath(run->settings, "completed.txt"),
-                        StatePath(run->settings, "state_uri_merged.txt"));
-  if (!u.ok()) {
-    spdlog::error("STATE_URI {}: {}", so.state->ToString(),
-                  u.status().ToString());
-    return kExitConfig;
-  }
-  spdlog::info(
-      "STATE_URI {}: merged {} records from {} new segments of {} shards "
-      "({} segments merged before)",
-      so.state->ToString(), u->records, u->segments, u->shard_count,
-      u->known_segments);
-  if (u->shard_count < 2) return -1;
-  Result<std::vector<uint64_t>> per_shard =
-      CountUrlsPerShard(run->report.urls_file, run->mapping, u->shard_count);
-  if (!per_shard.ok()) {
-    spdlog::error("SOURCE_URLS_FILE {}: {}", run->report.urls_file,
-                  per_shard.status().ToString());
-    return kExitConfig;
-  }
-  run->shard_count = u->shard_count;
-  run->shard_urls = std::move(*per_shard);
-  run->shard_missing.assign(run->shard_urls.size(), 0);
-  return -1;
-}
-
-// "shard 3 of 4: 250 URLs, 12 not intact (in missing.txt or gone.txt)".
-std::string ShardLines(const Run& run) {
-  std::string lines;
-  for (int i = 0; i < run.shard_count; ++i)
-    lines += ShardSpec{i, run.shard_count}.Label() + ": " +
-             std::to_string(run.shard_urls[i]) + " URLs, " +
-             std::to_string(run.shard_missing[i]) +
-             " not intact (in missing.txt or gone.txt)\n";
-  return lines;
-}
 
 // Endpoint and credentials; an exit code on failure, else -1.
 int Connect(Run* run) {
@@ -311,11 +254,11 @@ Status Compare(Run* run, ListingIndex* index) {
       r.urls_file, run->mapping, index, gone,
       [&](const std::string& url) {
         (*missing)->Add(url);
-        TallyMissing(run, url);
+        run->shards.NotIntact(url, run->mapping);
       },
       [&](const std::string& url, const std::string& reason) {
         (*gone_list)->Add(url + "\t" + reason);
-        TallyMissing(run, url);
+        run->shards.NotIntact(url, run->mapping);
       },
       &r.result);
   if (!st.ok()) return st;
@@ -353,14 +296,11 @@ int Finish(Run* run) {
   ValidateReport& r = run->report;
   std::string path = StatePath(run->settings, "validation_report.json");
   nlohmann::json j = ValidateReportJson(r);
-  for (int i = 0; i < run->shard_count; ++i)
-    j["shards"].push_back({{"shard", ShardSpec{i, run->shard_count}.Label()},
-                           {"urls", run->shard_urls[i]},
-                           {"not_intact", run->shard_missing[i]}});
+  if (run->shards.count > 1) j["shards"] = run->shards.Json();
   std::ofstream out(path, std::ios::trunc);
   out << j.dump(2) << "\n";
   if (!out) spdlog::error("{}: could not write the report", path);
-  PrintLines(ShardLines(*run));
+  PrintLines(run->shards.Lines());
   PrintLines(ValidateSummary(r));
   spdlog::info("report written to {}", path);
   FlushLogs();
@@ -405,7 +345,10 @@ int RunValidate(const std::vector<std::string>& args) {
     return kExitConfig;
   }
   if (int code = Connect(&run); code >= 0) return code;
-  if (int code = MergeShards(&run); code >= 0) return code;
+  if (int code = MergeShardRecords(run.scale_out, s, run.report.urls_file,
+                                   run.mapping, &run.shards);
+      code >= 0)
+    return code;
   run.status = std::make_unique<SimpleStatusFile>(StatePath(s, "status.json"),
                                                   "validate");
   ListingIndex index(run.report.prefix, run.report.etag_check);

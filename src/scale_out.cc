@@ -189,6 +189,63 @@ int ShowUnionStatus(const std::string& uri, bool json) {
   return 0;
 }
 
+void ShardTally::NotIntact(const std::string& url, const KeyMappingOptions& m) {
+  if (count < 2) return;
+  Result<std::string> key = MapUrlToKey(url, m);
+  if (key.ok()) ++not_intact[ShardOf(*key, count)];
+}
+
+std::string ShardTally::Lines() const {
+  std::string lines;
+  for (int i = 0; i < count; ++i)
+    lines += ShardSpec{i, count}.Label() + ": " + std::to_string(urls[i]) +
+             " URLs, " + std::to_string(not_intact[i]) +
+             " not intact (in missing.txt or gone.txt)\n";
+  return lines;
+}
+
+nlohmann::json ShardTally::Json() const {
+  nlohmann::json j = nlohmann::json::array();
+  for (int i = 0; i < count; ++i)
+    j.push_back({{"shard", ShardSpec{i, count}.Label()},
+                 {"urls", urls[i]},
+                 {"not_intact", not_intact[i]}});
+  return j;
+}
+
+int MergeShardRecords(const ScaleOut& so, const Settings& s,
+                      const std::string& list, const KeyMappingOptions& m,
+                      ShardTally* tally) {
+  if (!so.state) return -1;
+  SetStartupPhase("merging the records of every shard under " +
+                  so.state->ToString());
+  Result<UnionCounts> u = MergeUnionRecords(
+      so.NewStateStore().get(), so.state->key, StatePath(s, "completed.txt"),
+      StatePath(s, "state_uri_merged.txt"));
+  if (!u.ok()) {
+    spdlog::error("STATE_URI {}: {}", so.state->ToString(),
+                  u.status().ToString());
+    return 2;
+  }
+  spdlog::info("STATE_URI {}: merged {} from {} of {} ({} merged before)",
+               so.state->ToString(), Plural(u->records, "record"),
+               Plural(u->segments, "new segment"),
+               Plural(u->shard_count, "shard"),
+               Plural(u->known_segments, "segment"));
+  if (u->shard_count < 2) return -1;
+  Result<std::vector<uint64_t>> per_shard =
+      CountUrlsPerShard(list, m, u->shard_count);
+  if (!per_shard.ok()) {
+    spdlog::error("SOURCE_URLS_FILE {}: {}", list,
+                  per_shard.status().ToString());
+    return 2;
+  }
+  tally->count = u->shard_count;
+  tally->urls = std::move(*per_shard);
+  tally->not_intact.assign(tally->urls.size(), 0);
+  return -1;
+}
+
 Result<std::vector<uint64_t>> CountUrlsPerShard(const std::string& list,
                                                 const KeyMappingOptions& m,
                                                 int count) {

@@ -8,6 +8,7 @@
 #define CFMIGRATE_SCALE_OUT_H_
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,6 +70,29 @@ int ShowUnionStatus(const std::string& uri, bool json);
 // the upload failed: a replacement would not find this run's records.
 int FinishStateSync(const ScaleOut& so, StateSync* sync,
                     const std::string& report_path, int exit_code);
+
+// validate's per-shard view of the union: URLs of the list per shard and
+// those not intact (missing, wrong, unverified or gone). count < 2: none.
+struct ShardTally {
+  int count = 0;
+  std::vector<uint64_t> urls, not_intact;
+
+  // Counts `url` (mapped with `m`) as not intact in its shard.
+  void NotIntact(const std::string& url, const KeyMappingOptions& m);
+  // "shard 3 of 4: 250 URLs, 12 not intact (in missing.txt or gone.txt)\n"
+  // for each shard; "" without shards.
+  std::string Lines() const;
+  // [{"shard": "shard 3 of 4", "urls": 250, "not_intact": 12}, ...]
+  nlohmann::json Json() const;
+};
+
+// validate with STATE_URI: appends every shard's records this STATE_DIR
+// has not merged yet to its completed.txt (see MergeUnionRecords) and,
+// when the shards are more than one, counts the list's URLs per shard
+// into `tally`. Returns -1, or 2 after logging why.
+int MergeShardRecords(const ScaleOut& so, const Settings& s,
+                      const std::string& list, const KeyMappingOptions& m,
+                      ShardTally* tally);
 
 // URLs of the list per shard of `count` (distinct well-formed URLs; a
 // duplicate line counts once). Fails with the reader's error.
