@@ -21,6 +21,7 @@
 #include "migrate_run.h"
 #include "progress.h"
 #include "result_sink.h"
+#include "scale_out.h"
 #include "source_answer.h"
 #include "status_file.h"
 #include "stop_signals.h"
@@ -121,7 +122,8 @@ struct Files {
 // or -1 to go on with `*scan` and `*done` filled.
 // A dry run goes on with collisions: it reports them.
 int Prepare(const KeyMappingOptions& mapping, Files* f, CollisionReport* scan,
-            UrlSet* done, uint64_t* already_done, bool dry_run) {
+            UrlSet* done, uint64_t* already_done, bool dry_run,
+            const ShardSpec& shard) {
   // completed.txt loads on a second thread while the list is scanned: both
   // are on the way to the first transfer.
   Status loaded;
@@ -131,7 +133,9 @@ int Prepare(const KeyMappingOptions& mapping, Files* f, CollisionReport* scan,
         ++*already_done;
     });
   });
-  Result<CollisionReport> scanned = ScanForCollisions(f->list, mapping);
+  // Every shard scans the whole list: collisions span shards.
+  Result<CollisionReport> scanned = ScanForCollisions(
+      f->list, mapping, [&shard](std::string_view k) { return shard.Owns(k); });
   loader.join();
   if (!scanned.ok()) {
     spdlog::error("SOURCE_URLS_FILE {}: {}", f->list,
@@ -209,9 +213,12 @@ int RunMigrate(const std::vector<std::string>& args) {
                  "(nothing was started)\n");
     return kExitConfig;
   }
+  ScaleOut so;
+  if (int code = ResolveScaleOut(s, "migrate", &so); code >= 0) return code;
   std::unique_ptr<StateLock> lock;
   if (int code = OpenStateDir(s, kMigrate, "migration.log", &lock); code >= 0)
     return code;
+  if (int code = ConnectScaleOut(s, &so); code >= 0) return code;
   Files f{s.Get("SOURCE_URLS_FILE"), StatePath(s, "completed.txt"),
           StatePath(s, "failed_transfers.txt"),
           StatePath(s, "migration_report.json"), s.Get("DESTINATION_BUCKET")};
@@ -224,11 +231,15 @@ int RunMigrate(const std::vector<std::string>& args) {
   CollisionReport scan;
   auto done = std::make_unique<UrlSet>();
   uint64_t already_done = 0;
+  if (!dry_run)
+    if (int code = RestoreShardState(so, f.completed); code >= 0) return code;
   SetStartupPhase("loading " + f.completed + " and scanning " + f.list);
-  if (int code =
-          Prepare(mapping, &f, &scan, done.get(), &already_done, dry_run);
+  if (int code = Prepare(mapping, &f, &scan, done.get(), &already_done, dry_run,
+                         so.shard);
       code >= 0)
     return code;
+  // This worker's part of the list (all of it with one shard).
+  const uint64_t total = scan.shard_unique_urls;
   if (dry_run)
     return DryRun(
         {f.list, mapping, already_done, static_cast<int>(s.GetInt("SAMPLE")),
@@ -242,6 +253,7 @@ int RunMigrate(const std::vector<std::string>& args) {
   std::unique_ptr<CredentialsProvider> provider;
   SetStartupPhase("getting AWS credentials");
   if (int code = ConnectS3(s, &ctx, &provider); code >= 0) return code;
+  if (int code = CheckListVersion(so, f.list); code >= 0) return code;
   // From here on state changes: a signal stops the run in order.
   const std::atomic<int>* stop_signals = InstallStopSignals();
   Result<std::string> list = RotateFailedList(f.failed, f.list);
@@ -257,6 +269,9 @@ int RunMigrate(const std::vector<std::string>& args) {
   ResultSink sink(completed->get(), failed->get());
   WorkFeed feed(*list, mapping, done.get(), &sink,
                 static_cast<size_t>(ctx.limit->max()) * 4 + 64);
+  if (so.shard.split())
+    feed.SetShard([&so](std::string_view k) { return so.shard.Owns(k); },
+                  [&so](std::string_view url) { return so.shard.Owns(url); });
   ctx.feed = &feed;
   ctx.sink = &sink;
   LargeObjectPool pool(&ctx);
@@ -264,10 +279,13 @@ int RunMigrate(const std::vector<std::string>& args) {
   // completed.txt may hold URLs of other lists too, so how many of this
   // list are done is known only as the feed reads it.
   spdlog::info(
-      "migrate: {}; {} holds {}, those of this list are skipped; copying "
+      "migrate{}: {}; {} holds {}, those of this list are skipped; copying "
       "to s3://{}/{} ({} in flight, {})",
-      Plural(scan.unique_urls, "unique URL"), f.completed,
-      Plural(already_done, "record"), s.Get("DESTINATION_BUCKET"),
+      so.shard.split() ? " (" + so.shard.Label() + ")" : "",
+      so.shard.split() ? Plural(total, "unique URL") + " of this shard (" +
+                             std::to_string(scan.unique_urls) + " in the list)"
+                       : Plural(total, "unique URL"),
+      f.completed, Plural(already_done, "record"), s.Get("DESTINATION_BUCKET"),
       s.Get("DESTINATION_PREFIX"), ctx.limit->max(),
       Plural(ctx.options.threads, "loop"));
   feed.Start();
@@ -281,8 +299,12 @@ int RunMigrate(const std::vector<std::string>& args) {
     });
   LiveView view("migrate", StatePath(s, "status.json"), f.failed, start,
                 started_at);
-  Monitor(&ctx, &sink, &feed, &pool, &loops_running, stop_signals,
-          scan.unique_urls, already_done, &view);
+  if (so.shard.split()) view.set_shard(so.shard.Label());
+  std::unique_ptr<ObjectStore> state_store;
+  std::unique_ptr<StateSync> sync =
+      StartStateSync(so, s, started_at, &state_store);
+  Monitor(&ctx, &sink, &feed, &pool, &loops_running, stop_signals, total,
+          already_done, &view);
   for (std::thread& t : threads) t.join();
   pool.Close();
   feed.Stop();
@@ -290,7 +312,8 @@ int RunMigrate(const std::vector<std::string>& args) {
 
   RunSummary sum;
   sum.lines = scan.urls;
-  sum.unique = scan.unique_urls;
+  sum.unique = total;
+  if (so.shard.split()) sum.shard = so.shard.Label();
   sum.skipped = std::min<uint64_t>(feed.skipped(), already_done);
   sum.succeeded = sink.succeeded();
   sum.failed = sink.failed();
@@ -307,8 +330,8 @@ int RunMigrate(const std::vector<std::string>& args) {
                                                  : kExitOk;
   if (Status st = view.Finish(
           SystemClock()->NowMs(),
-          Figures(&ctx, &sink, &feed, scan.unique_urls, already_done),
-          sum.exit_code, Outcome(sum));
+          Figures(&ctx, &sink, &feed, total, already_done), sum.exit_code,
+          Outcome(sum));
       !st.ok())
     spdlog::error("{}", st.ToString());
   if (!sum.stop_reason.empty())
@@ -320,6 +343,7 @@ int RunMigrate(const std::vector<std::string>& args) {
     spdlog::info("state saved; run the same command to resume");
   if (Status st = WriteReport(f.report, sum, s); !st.ok())
     spdlog::error("{}", st.ToString());
+  sum.exit_code = FinishStateSync(so, sync.get(), f.report, sum.exit_code);
   FlushLogs();
   return sum.exit_code;
 }

@@ -15,6 +15,7 @@
 #include "failure_tally.h"
 #include "file_util.h"
 #include "progress.h"
+#include "scale_out.h"
 #include "status_file.h"
 
 namespace cfm {
@@ -22,14 +23,19 @@ namespace {
 
 struct StatusArgs {
   std::string state_dir = ".";
+  std::string state_uri;  // --state-uri: every shard's status in S3
   bool json = false;
 };
 
 constexpr char kUsage[] =
-    "Usage: cfmigrate status [--state-dir DIR] [--json]\n\n"
+    "Usage: cfmigrate status [--state-dir DIR | --state-uri s3://B/P/] "
+    "[--json]\n\n"
     "Reads DIR/status.json (DIR: --state-dir, else $STATE_DIR, else .) and\n"
     "says whether the run is alive (the pid holding DIR's lock) and how it\n"
     "is doing, or how it ended. --json prints one JSON object for scripts.\n"
+    "--state-uri reads every shard's status.json under a STATE_URI instead:\n"
+    "done/total per shard and overall; a shard not finished whose status\n"
+    "was not updated for 60 s is marked DEAD (start it again to resume).\n"
     "Exit codes: 0 status shown, 2 no status.json or bad arguments.\n";
 
 // Parses the arguments; returns an exit code to stop with, or -1.
@@ -47,6 +53,10 @@ int ParseArgs(const std::vector<std::string>& args, StatusArgs* out) {
       out->state_dir = args[++i];
     } else if (a.rfind("--state-dir=", 0) == 0) {
       out->state_dir = a.substr(12);
+    } else if (a == "--state-uri" && i + 1 < args.size()) {
+      out->state_uri = args[++i];
+    } else if (a.rfind("--state-uri=", 0) == 0) {
+      out->state_uri = a.substr(12);
     } else {
       std::fprintf(stderr, "cfmigrate status: unexpected argument '%s'\n\n%s",
                    a.c_str(), kUsage);
@@ -86,8 +96,9 @@ std::string Rates(double fps, double bytes_per_s) {
 }
 
 std::string Headline(const RunStatus& s, bool running) {
-  std::string head =
-      "cfmigrate " + s.command + " (pid " + std::to_string(s.pid) + "): ";
+  std::string head = "cfmigrate " + s.command + " (pid " +
+                     std::to_string(s.pid) +
+                     (s.shard.empty() ? "" : ", " + s.shard) + "): ";
   if (running) return head + "running";
   if (s.exit_code)
     return head + "ended: " + s.outcome + " (exit " +
@@ -138,6 +149,7 @@ void PrintScreen(const RunStatus& s, bool running) {
 int RunStatusCommand(const std::vector<std::string>& args) {
   StatusArgs a;
   if (int code = ParseArgs(args, &a); code >= 0) return code;
+  if (!a.state_uri.empty()) return ShowUnionStatus(a.state_uri, a.json);
   std::string path = Join(a.state_dir, "status.json");
   Result<std::string> text = ReadWholeFile(path);
   Result<RunStatus> s =

@@ -137,13 +137,17 @@ Result<std::string> MapUrlToKey(std::string_view url,
 
 namespace {
 
+// 24 bytes: the shard flag rides in the low bit of the URL hash (the same
+// for every URL of one key, so duplicates still compare equal).
 struct ScanEntry {
   Fingerprint128 key;
-  uint64_t url;
+  uint64_t url;  // 63-bit URL hash << 1 | 1 when this worker owns the key
+  bool in_shard() const { return (url & 1) != 0; }
   bool operator<(const ScanEntry& o) const {
     return key != o.key ? key < o.key : url < o.url;
   }
 };
+static_assert(sizeof(ScanEntry) == 24, "the scan keeps 24 bytes per line");
 
 // Sorts `entries` and counts distinct URLs and shared keys; fills
 // `colliding_keys` (sorted) with the keys of two or more distinct URLs.
@@ -159,6 +163,7 @@ void CountCollisions(std::vector<ScanEntry>* entries, CollisionReport* report,
       ++j;
     }
     report->unique_urls += distinct;
+    if ((*entries)[i].in_shard()) report->shard_unique_urls += distinct;
     if (distinct > 1) {
       ++report->collisions;
       report->colliding_urls += distinct;
@@ -206,8 +211,9 @@ Status FindExamples(const std::string& list_path,
 
 }  // namespace
 
-Result<CollisionReport> ScanForCollisions(const std::string& list_path,
-                                          const KeyMappingOptions& options) {
+Result<CollisionReport> ScanForCollisions(
+    const std::string& list_path, const KeyMappingOptions& options,
+    const std::function<bool(std::string_view key)>& in_shard) {
   auto reader = UrlListReader::Open(list_path);
   if (!reader.ok()) return reader.status();
   CollisionReport report;
@@ -220,7 +226,9 @@ Result<CollisionReport> ScanForCollisions(const std::string& list_path,
       ++report.malformed;
       continue;
     }
-    entries.push_back(ScanEntry{Fingerprint(*key), Hash64(url, 0x5EED)});
+    uint64_t owned = !in_shard || in_shard(*key) ? 1 : 0;
+    entries.push_back(
+        ScanEntry{Fingerprint(*key), (Hash64(url, 0x5EED) << 1) | owned});
   }
   if (!(*reader)->status().ok()) return (*reader)->status();
   reader->reset();

@@ -4,6 +4,7 @@
 #define CFMIGRATE_KEY_MAPPER_H_
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,7 @@ struct CollisionReport {
   size_t urls = 0;                     // non-blank lines
   size_t unique_urls = 0;              // distinct well-formed URLs
   size_t malformed = 0;                // lines whose URL MapUrlToKey rejects
+  size_t shard_unique_urls = 0;        // of unique_urls, those in_shard owns
 };
 
 // Reads the list at `list_path` (leniently, as UrlListReader) and finds
@@ -55,9 +57,12 @@ struct CollisionReport {
 // not a collision. Keeps 24 bytes per line (128-bit key and 64-bit URL
 // fingerprints; false alarms need a 128-bit hash collision) and re-reads the
 // file only when collisions exist, to recover up to 5 examples.
+// Collisions are looked for over the whole list; `in_shard` (optional)
+// says which keys this worker owns, for shard_unique_urls.
 // Fails with the reader's kNotFound/kIOError.
-Result<CollisionReport> ScanForCollisions(const std::string& list_path,
-                                          const KeyMappingOptions& options);
+Result<CollisionReport> ScanForCollisions(
+    const std::string& list_path, const KeyMappingOptions& options,
+    const std::function<bool(std::string_view key)>& in_shard = nullptr);
 
 }  // namespace cfm
 

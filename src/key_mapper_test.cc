@@ -117,6 +117,22 @@ TEST(CollisionScanTest, FindsCollisionsNotDuplicates) {
   EXPECT_EQ(p->collisions, 0u);
   EXPECT_TRUE(p->examples.empty());
   EXPECT_EQ(p->unique_urls, 6u);
+  EXPECT_EQ(p->shard_unique_urls, 6u);  // no shard: all of them
+
+  // A shard owns some keys: collisions are still found over the whole list.
+  auto s = ScanForCollisions(dir.File("u.txt"), Preserve(),
+                             [](std::string_view key) {
+                               return key.find("/a/") != std::string::npos ||
+                                      key.find("/b/") != std::string::npos;
+                             });
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->unique_urls, 6u);
+  EXPECT_EQ(s->shard_unique_urls, 2u);  // a/x.jpg (twice in the list), b/y
+  auto f = ScanForCollisions(dir.File("u.txt"), Flat(),
+                             [](std::string_view) { return false; });
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->collisions, 2u);
+  EXPECT_EQ(f->shard_unique_urls, 0u);
 }
 
 TEST(CollisionScanTest, AtMostFiveExamples) {

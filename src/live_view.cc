@@ -23,6 +23,7 @@ RunStatus LiveView::Snapshot(int64_t now_ms, const LiveFigures& f) const {
   ProgressFigures p = meter_.Figures(now_ms, c);
   RunStatus s;
   s.command = command_;
+  s.shard = shard_;
   s.pid = ::getpid();
   s.started_at = started_at_;
   s.updated_at = SystemClock()->WallSeconds();

@@ -32,6 +32,10 @@ class LiveView {
   LiveView(std::string command, std::string status_path,
            std::string failed_path, int64_t start_ms, int64_t started_at);
 
+  // Names the shard ("shard 3 of 16") in status.json; "" (the default)
+  // when the list is not split.
+  void set_shard(std::string label) { shard_ = std::move(label); }
+
   // Call often (every 100 ms or so). Fails only when status.json cannot be
   // written; the caller logs it once and goes on.
   Status Tick(int64_t now_ms, const LiveFigures& f);
@@ -47,7 +51,7 @@ class LiveView {
  private:
   RunStatus Snapshot(int64_t now_ms, const LiveFigures& f) const;
 
-  std::string command_, status_path_;
+  std::string command_, status_path_, shard_;
   FailedListTail tail_;
   ProgressMeter meter_;
   int64_t started_at_;  // Unix seconds

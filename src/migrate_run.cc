@@ -61,6 +61,7 @@ Status WriteReport(const std::string& path, const RunSummary& s,
       {"source_urls_file", settings.Get("SOURCE_URLS_FILE")},
   };
   j["started_at"] = s.started_at;
+  if (!s.shard.empty()) j["shard"] = s.shard;
   std::string text = j.dump(2) + "\n";
   Result<std::string> kept =
       HistoryReportPath(settings.Get("STATE_DIR"), s.started_at, "migrate");
@@ -141,7 +142,7 @@ std::string FormatSummary(const RunSummary& s) {
       Plural(s.unique, "unique URL").c_str(),
       Plural(s.malformed, "malformed line").c_str(),
       FormatDuration(s.elapsed_seconds).c_str(), fps, mbps);
-  return buf;
+  return s.shard.empty() ? std::string(buf) : s.shard + " " + buf;
 }
 
 }  // namespace cfm

@@ -35,6 +35,7 @@ struct RunSummary {
   std::string stop_reason;
   int exit_code = 0;
   int64_t started_at = 0;  // Unix seconds
+  std::string shard;       // "shard 3 of 16" when the list is split
 };
 
 // Writes the run's report to STATE_DIR/reports/<start>-migrate.json (kept

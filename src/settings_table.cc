@@ -148,6 +148,17 @@ std::vector<SettingSpec> BuildTable() {
       Range(Spec("THREADS", "0", kMigrate, K::kInt,
                  "event loops (0: one per core, at most 4)"),
             0, 64),
+      // Scale-out (docs/scale-out.md).
+      Range(Spec("SHARD_COUNT", "1", kMV, K::kInt,
+                 "workers the list is split over; this one copies the URLs "
+                 "whose key hashes to SHARD_INDEX"),
+            1, 100000),
+      Spec("SHARD_INDEX", "", kMV, K::kString,
+           "this worker's shard, 0 to SHARD_COUNT-1 (default: "
+           "AWS_BATCH_JOB_ARRAY_INDEX, else JOB_COMPLETION_INDEX, else 0)"),
+      Spec("STATE_URI", "", kMV, K::kString,
+           "s3://bucket/prefix/ to keep each shard's state in (restored "
+           "into an empty STATE_DIR); empty: STATE_DIR only"),
       FlagOnly(Spec("DRY_RUN", "false", kMigrate, K::kBool,
                     "map keys and check the input without contacting S3")),
       FlagOnly(Range(Spec("SAMPLE", "0", kMigrate, K::kInt,

@@ -58,6 +58,7 @@ std::string StatusToJson(const RunStatus& s) {
   };
   if (s.eta_seconds >= 0) j["eta_seconds"] = s.eta_seconds;
   if (s.exit_code) j["exit_code"] = *s.exit_code;
+  if (!s.shard.empty()) j["shard"] = s.shard;
   return j.dump(2) + "\n";
 }
 
@@ -91,6 +92,7 @@ Result<RunStatus> StatusFromJson(const std::string& text) {
     Take(j, "limit", &s.limit);
     Take(j, "limit_max", &s.limit_max);
     Take(j, "outcome", &s.outcome);
+    Take(j, "shard", &s.shard);
     if (j.contains("exit_code") && !j["exit_code"].is_null())
       s.exit_code = j["exit_code"].get<int>();
     auto failures = j.find("failures");

@@ -48,6 +48,7 @@ struct RunStatus {
   std::map<std::string, ReasonCount> failures;  // by reason class
   std::optional<int> exit_code;                 // nullopt while running
   std::string outcome;  // how it ended, "" while running
+  std::string shard;    // "shard 3 of 16" when the list is split, else ""
 };
 
 // The JSON text of `s` (pretty-printed, ends with a newline). Field names

@@ -53,6 +53,16 @@ TEST(StatusFileTest, RoundTrips) {
   EXPECT_EQ(StatusToJson(*back), StatusToJson(s));
 }
 
+TEST(StatusFileTest, ShardIsWrittenOnlyWhenSplit) {
+  RunStatus s;
+  s.command = "migrate";
+  EXPECT_EQ(StatusToJson(s).find("shard"), std::string::npos);
+  s.shard = "shard 3 of 16";
+  Result<RunStatus> back = StatusFromJson(StatusToJson(s));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->shard, "shard 3 of 16");
+}
+
 TEST(StatusFileTest, RejectsWhatIsNotAStatusFile) {
   EXPECT_FALSE(StatusFromJson("").ok());
   EXPECT_FALSE(StatusFromJson("[1,2]").ok());

@@ -11,6 +11,30 @@ namespace {
 
 constexpr size_t kBlockSize = 1 << 20;
 
+RemoteListOpener& Opener() {
+  static RemoteListOpener opener;
+  return opener;
+}
+
+class FileSource : public ListSource {
+ public:
+  FileSource(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~FileSource() override { ::close(fd_); }
+  Result<size_t> Read(char* buf, size_t n) override {
+    ssize_t got;
+    do {
+      got = ::read(fd_, buf, n);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0)
+      return Status::IOError(path_ + ": read: " + std::strerror(errno));
+    return static_cast<size_t>(got);
+  }
+
+ private:
+  int fd_;
+  std::string path_;
+};
+
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
          c == '\f';
@@ -34,8 +58,26 @@ std::string_view UrlFromListLine(std::string_view line, bool first_line) {
   return line;
 }
 
+void SetRemoteListOpener(RemoteListOpener opener) {
+  Opener() = std::move(opener);
+}
+
+bool IsRemoteList(const std::string& path) {
+  return path.rfind("s3://", 0) == 0;
+}
+
 Result<std::unique_ptr<UrlListReader>> UrlListReader::Open(
     const std::string& path) {
+  if (IsRemoteList(path)) {
+    if (!Opener())
+      return Status::InvalidArgument(path +
+                                     ": lists in S3 are read by "
+                                     "migrate and validate only");
+    Result<std::unique_ptr<ListSource>> source = Opener()(path);
+    if (!source.ok()) return source.status();
+    return std::unique_ptr<UrlListReader>(
+        new UrlListReader(std::move(*source), path));
+  }
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int err = errno;
@@ -43,13 +85,15 @@ Result<std::unique_ptr<UrlListReader>> UrlListReader::Open(
     if (err == ENOENT) return Status::NotFound(msg);
     return Status::IOError(msg);
   }
-  return std::unique_ptr<UrlListReader>(new UrlListReader(fd, path));
+  return std::unique_ptr<UrlListReader>(
+      new UrlListReader(std::make_unique<FileSource>(fd, path), path));
 }
 
-UrlListReader::UrlListReader(int fd, std::string path)
-    : fd_(fd), path_(std::move(path)) {}
+UrlListReader::UrlListReader(std::unique_ptr<ListSource> source,
+                             std::string path)
+    : source_(std::move(source)), path_(std::move(path)) {}
 
-UrlListReader::~UrlListReader() { ::close(fd_); }
+UrlListReader::~UrlListReader() = default;
 
 bool UrlListReader::Fill() {
   if (eof_ || !status_.ok()) return false;
@@ -59,15 +103,14 @@ bool UrlListReader::Fill() {
   }
   size_t old_size = buffer_.size();
   buffer_.resize(old_size + kBlockSize);
-  ssize_t n;
-  do {
-    n = ::read(fd_, &buffer_[old_size], kBlockSize);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    status_ = Status::IOError(path_ + ": read: " + std::strerror(errno));
-    n = 0;
+  Result<size_t> got = source_->Read(&buffer_[old_size], kBlockSize);
+  size_t n = 0;
+  if (got.ok()) {
+    n = *got;
+  } else {
+    status_ = got.status();
   }
-  buffer_.resize(old_size + static_cast<size_t>(n));
+  buffer_.resize(old_size + n);
   if (n == 0) eof_ = true;
   return n > 0;
 }

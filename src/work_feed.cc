@@ -19,6 +19,12 @@ WorkFeed::~WorkFeed() {
   if (thread_.joinable()) thread_.join();
 }
 
+void WorkFeed::SetShard(std::function<bool(std::string_view)> owns,
+                        std::function<bool(std::string_view)> owns_malformed) {
+  owns_ = std::move(owns);
+  owns_malformed_ = std::move(owns_malformed);
+}
+
 void WorkFeed::Start() {
   thread_ = std::thread([this] { ReadAll(); });
 }
@@ -40,9 +46,11 @@ void WorkFeed::ReadAll() {
     while ((*reader)->Next(&url, &line)) {
       Result<std::string> key = MapUrlToKey(url, mapping_);
       if (!key.ok()) {
-        sink_->Malformed(url, key.status().message());
+        if (!owns_malformed_ || owns_malformed_(url))
+          sink_->Malformed(url, key.status().message());
         continue;
       }
+      if (owns_ && !owns_(*key)) continue;  // another shard's
       // Done means recorded for this URL at this key (and bucket: the
       // caller loaded only records of this run's bucket).
       if (!done_->Insert(RecordId(url, *key))) {

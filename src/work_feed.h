@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,6 +33,12 @@ class WorkFeed : public JobQueue {
            ResultSink* sink, size_t capacity);
   ~WorkFeed() override;  // stops and joins the reader thread
 
+  // Hands out only URLs whose key `owns` (this worker's shard; see
+  // shard.h); a malformed URL, which has no key, is reported only when
+  // `owns_malformed` holds for it. Call before Start(); default: all.
+  void SetShard(std::function<bool(std::string_view key)> owns,
+                std::function<bool(std::string_view url)> owns_malformed);
+
   void Start();
   // Stops reading early (a signal or a run-stopping error).
   void Stop();
@@ -54,6 +61,7 @@ class WorkFeed : public JobQueue {
   UrlSet* done_;
   ResultSink* sink_;
   const size_t capacity_;
+  std::function<bool(std::string_view)> owns_, owns_malformed_;
 
   mutable std::mutex mu_;
   std::condition_variable space_;

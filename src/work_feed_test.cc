@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "result_sink.h"
+#include "shard.h"
 #include "test_util.h"
 
 namespace cfm {
@@ -55,6 +56,36 @@ TEST(WorkFeedTest, MapsSkipsDoneAndDuplicatesRecordsMalformed) {
   std::string failed_text = ReadFile(dir.File("failed.txt"));
   EXPECT_EQ(failed_text.rfind("http://other/3.jpg\tmalformed url", 0), 0u)
       << failed_text;
+}
+
+TEST(WorkFeedTest, AShardGetsOnlyItsKeysAndItsMalformedLines) {
+  TempDir dir;
+  std::string list;
+  for (int i = 0; i < 40; ++i)
+    list += "http://h/a/" + std::to_string(i) + ".jpg\n";
+  for (int i = 0; i < 10; ++i)
+    list += "http://other/" + std::to_string(i) + ".jpg\n";  // malformed
+  WriteFile(dir.File("urls.txt"), list);
+  size_t jobs_seen = 0, malformed_seen = 0;
+  for (int shard = 0; shard < 3; ++shard) {
+    auto completed = CompletedLog::Open(dir.File("c" + std::to_string(shard)));
+    auto failed = AppendFile::Open(dir.File("f" + std::to_string(shard)), true);
+    ResultSink sink(completed->get(), failed->get());
+    UrlSet done;
+    WorkFeed feed(dir.File("urls.txt"), {"http://h/", "images/", false}, &done,
+                  &sink, 8);
+    ShardSpec spec{shard, 3};
+    feed.SetShard([spec](std::string_view k) { return spec.Owns(k); },
+                  [spec](std::string_view u) { return spec.Owns(u); });
+    feed.Start();
+    for (const auto& job : TakeAll(&feed)) {
+      EXPECT_EQ(ShardOf(job->key, 3), shard) << job->key;
+      ++jobs_seen;
+    }
+    malformed_seen += sink.malformed();
+  }
+  EXPECT_EQ(jobs_seen, 40u);       // each URL in exactly one shard
+  EXPECT_EQ(malformed_seen, 10u);  // each malformed line reported once
 }
 
 TEST(WorkFeedTest, MissingListReportsStatus) {
