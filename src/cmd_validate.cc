@@ -280,8 +280,11 @@ void Configure(Run* run) {
   if (r.seed == 0) r.seed = std::random_device()() % 1000000000 + 1;
   run->mapping = KeyMappingOptions{s.Get("SOURCE_URL_PREFIX"), r.prefix,
                                    s.GetBool("PRESERVE_PATH_STRUCTURE")};
+  // CONCURRENCY=auto adapts migrate's transfers; validate's HEADs use 32.
   run->threads =
-      static_cast<int>(std::min<long long>(s.GetInt("CONCURRENCY"), 32));
+      s.Get("CONCURRENCY") == "auto"
+          ? 32
+          : static_cast<int>(std::min<long long>(s.GetInt("CONCURRENCY"), 32));
 }
 
 int Finish(Run* run) {
