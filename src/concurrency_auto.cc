@@ -26,6 +26,12 @@ AutoConcurrency::AutoConcurrency(const Options& options, Clock* clock)
 int AutoConcurrency::Update(const Sample& s) {
   int64_t now = clock_->NowMs();
   if (Guards(s, now) || now < settle_until_ms_) return limit_;
+  // The first answers of a run come after connections are made: measure
+  // from when the first round of transfers has finished.
+  if (!warm_) {
+    warm_ = s.finished >= static_cast<uint64_t>(limit_ / 2);
+    if (!warm_) return limit_;
+  }
   if (!window_open_) {
     StartWindow(s, now);
     return limit_;
@@ -67,7 +73,7 @@ void AutoConcurrency::SetLimit(int limit, int64_t now) {
   if (limit == limit_) return;
   limit_ = limit;
   window_open_ = false;
-  settle_until_ms_ = now + std::clamp<int64_t>(latency_ms_ * 3 / 2, 100, 5000);
+  settle_until_ms_ = now + std::clamp<int64_t>(latency_ms_ * 3 / 2, 100, 2000);
 }
 
 bool AutoConcurrency::Guards(const Sample& s, int64_t now) {

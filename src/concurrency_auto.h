@@ -3,8 +3,9 @@
 // (about 100 ms) and applies the limit this returns; time comes from a
 // Clock so tests drive it with FakeClock.
 //
-// How it decides, one measurement window at a time (a window waits for the
-// transfers started at a new limit to settle, then lasts at least
+// How it decides, one measurement window at a time (the first waits until
+// limit/2 objects have finished: connections are being made; a window waits for
+// the transfers started at a new limit to settle, then lasts at least
 // `window_ms` and `window_objects` finished objects; a window in which the
 // transfers in flight stayed well below the limit, e.g. at the end of the
 // list, decides nothing):
@@ -92,6 +93,7 @@ class AutoConcurrency {
   Phase phase_ = Phase::kGrow;
   Window window_;
   bool window_open_ = false;
+  bool warm_ = false;  // the first limit/2 objects have finished
   int64_t settle_until_ms_ = 0;
   int64_t hold_until_ms_ = 0;
   int64_t next_probe_ms_ = 0;
