@@ -5,8 +5,8 @@
 namespace cfm {
 namespace {
 
-constexpr double kGrowGain = 1.10;        // a doubling must give this much more
-constexpr double kProbeGain = 1.05;       // +25 % must give this much more
+constexpr double kGrowGain = 1.25;        // a doubling must give this much more
+constexpr double kProbeGain = 1.10;       // +25 % must give this much more
 constexpr double kProbeKeep = 0.95;       // -20 % may cost at most this much
 constexpr double kReferenceDecay = 0.98;  // per steady window
 

@@ -9,11 +9,11 @@
 // `window_ms` and `window_objects` finished objects; a window in which the
 // transfers in flight stayed well below the limit, e.g. at the end of the
 // list, decides nothing):
-//  - grow: doubles the limit while each doubling raises files/s by >= 10 %;
+//  - grow: doubles the limit while each doubling raises files/s by >= 25 %;
 //    the first doubling that does not is a plateau, and the limit goes back
 //    to the last one that did;
 //  - steady: every `probe_interval_ms` tries +25 %, kept when files/s rises
-//    >= 5 %, then -20 %, kept when files/s stays >= 95 % of the best seen at
+//    >= 10 %, then -20 %, kept when files/s stays >= 95 % of the best seen at
 //    the current level (more in flight had only added latency: by Little's
 //    law, latency = in flight / files/s);
 //  - throttling: when the limit in force falls below the one chosen (the
@@ -40,8 +40,8 @@ class AutoConcurrency {
     int max = 1000;                        // MAX_CONCURRENCY
     int64_t memory_bound_bytes = 0;        // 0: no memory bound
     int64_t bytes_per_transfer = 1 << 20;  // memory one transfer may hold
-    int64_t window_ms = 500;
-    int64_t window_objects = 40;
+    int64_t window_ms = 800;
+    int64_t window_objects = 80;
     int64_t max_window_ms = 10000;  // a window ends then, however few objects
     int64_t probe_interval_ms = 5000;
     int64_t throttle_hold_ms = 5000;
