@@ -61,6 +61,9 @@
 #   --no-ca-workaround    https source: give cfmigrate only CURL_CA_BUNDLE, not
 #                         also AWS_CA_BUNDLE (shows whether objects over
 #                         10 MB still fail with "connection error")
+#   --perf                record each cfmigrate run with perf record -g
+#                         (RUN/perf.data; use with --keep; CPU figures then
+#                         include perf's own cost)
 #   --results FILE        also append the markdown report to FILE
 # Environment: RUN_TIMEOUT seconds per tool run (default 900).
 #   --workdir DIR         parent of the temp dir (default /dev/shm if it has
@@ -95,6 +98,7 @@ CFM_EXTRA_ENV=()
 RESULTS=""
 WORKPARENT=""
 KEEP=0
+PERF=0
 CA_WORKAROUND=1
 BUCKET=bench-bucket
 CMDLINE="bench/run_migrate_bench.sh$(printf " %q" "$@")"
@@ -130,6 +134,7 @@ while [[ $# -gt 0 ]]; do
     --results) RESULTS=$(realpath -m "$2"); shift 2 ;;
     --workdir) WORKPARENT=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --perf) PERF=1; shift ;;
     --no-ca-workaround) CA_WORKAROUND=0; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
@@ -422,6 +427,7 @@ tool_cmd() {  # TOOL PROTO CONC OUTDIR -> CMD array
       --destination-bucket "$BUCKET" --source-url-prefix "$base"
       --state-dir "$out/state" --concurrency "$conc" "${CFM_EXTRA_ARGS[@]}")
     [[ $proto == https* ]] && CMD+=("${CFM_SRC_CA_ARGS[@]}")
+    [[ $PERF == 1 ]] && CMD=(perf record -q -g -o "$out/perf.data" -- "${CMD[@]}")
   fi
   return 0
 }
