@@ -16,10 +16,24 @@
 #                from process start to the first GET at the origin, peak RSS
 #
 # Usage: bench/run_migrate_bench.sh [options]
+#   --origin-delay MS     every source answer (GET, HEAD) held back MS ms
+#                         before it starts, like CloudFront's time to first
+#                         byte (default 60; nginx echo_sleep, needs
+#                         libnginx-mod-http-echo)
+#   --s3-delay MS         every destination PUT held back MS ms before its
+#                         body is read, like S3's PUT latency (default 40)
+#   --loopback            no delays (--origin-delay 0 --s3-delay 0): plain
+#                         loopback, where the CPU decides
+#   --protos "P ..."      source protocols: http, https (HTTP/2 offered by
+#                         ALPN), https1 (same TLS port type, HTTP/1.1 only)
+#                         (default "http https"; --no-https: "http")
 #   --files N             images to generate (default 3000)
 #   --repeat R            runs per variant (default 3)
-#   --concurrency "A B"   cfmigrate CONCURRENCY values (default "64 150")
-#   --transfers N         rclone --transfers/--checkers (default 64)
+#   --concurrency "A B"   cfmigrate CONCURRENCY values, numbers or auto
+#                         (default "64 150")
+#   --transfers N         rclone --transfers/--checkers (default: one rclone
+#                         variant per numeric --concurrency value, the same
+#                         number in flight)
 #   --tools LIST          comma list of rclone,cfmigrate (default both)
 #   --no-https            skip the https variants
 #   --dest nginx|moto     destination (default nginx)
@@ -47,6 +61,9 @@
 #   --no-ca-workaround    https source: give cfmigrate only CURL_CA_BUNDLE, not
 #                         also AWS_CA_BUNDLE (shows whether objects over
 #                         10 MB still fail with "connection error")
+#   --perf                record each cfmigrate run with perf record -g
+#                         (RUN/perf.data; use with --keep; CPU figures then
+#                         include perf's own cost)
 #   --results FILE        also append the markdown report to FILE
 # Environment: RUN_TIMEOUT seconds per tool run (default 900).
 #   --workdir DIR         parent of the temp dir (default /dev/shm if it has
@@ -61,7 +78,10 @@ RIG=$HERE/rig
 FILES=3000
 REPEAT=3
 CONCS="64 150"
-TRANSFERS=64
+TRANSFERS=""
+ORIGIN_DELAY=60
+S3_DELAY=40
+PROTOS=""
 TOOLS="rclone,cfmigrate"
 HTTPS=1
 DEST=nginx
@@ -78,6 +98,7 @@ CFM_EXTRA_ENV=()
 RESULTS=""
 WORKPARENT=""
 KEEP=0
+PERF=0
 CA_WORKAROUND=1
 BUCKET=bench-bucket
 CMDLINE="bench/run_migrate_bench.sh$(printf " %q" "$@")"
@@ -91,6 +112,10 @@ while [[ $# -gt 0 ]]; do
     --repeat) REPEAT=$2; shift 2 ;;
     --concurrency) CONCS=$2; shift 2 ;;
     --transfers) TRANSFERS=$2; shift 2 ;;
+    --origin-delay) ORIGIN_DELAY=$2; shift 2 ;;
+    --s3-delay) S3_DELAY=$2; shift 2 ;;
+    --loopback) ORIGIN_DELAY=0; S3_DELAY=0; shift ;;
+    --protos) PROTOS=$2; shift 2 ;;
     --tools) TOOLS=$2; shift 2 ;;
     --no-https) HTTPS=0; shift ;;
     --dest) DEST=$2; shift 2 ;;
@@ -109,6 +134,7 @@ while [[ $# -gt 0 ]]; do
     --results) RESULTS=$(realpath -m "$2"); shift 2 ;;
     --workdir) WORKPARENT=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --perf) PERF=1; shift ;;
     --no-ca-workaround) CA_WORKAROUND=0; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
@@ -117,6 +143,14 @@ done
 [[ $DEST == nginx || $DEST == moto ]] || die "--dest must be nginx or moto"
 [[ $DEST_HTTPS == 1 && $DEST == moto ]] && die "--dest-https works with --dest nginx only"
 [[ $ETAG == md5 || $ETAG == nginx ]] || die "--etag must be md5 or nginx"
+[[ $ORIGIN_DELAY =~ ^[0-9]+$ && $S3_DELAY =~ ^[0-9]+$ ]] ||
+  die "--origin-delay and --s3-delay take whole milliseconds"
+if [[ -z $PROTOS ]]; then
+  PROTOS="http"; [[ $HTTPS == 1 ]] && PROTOS="http https"
+fi
+for p in $PROTOS; do
+  [[ $p == http || $p == https || $p == https1 ]] || die "--protos: http, https, https1"
+done
 has_tool() { [[ ",$TOOLS," == *",$1,"* ]]; }
 if [[ $STARTUP == auto ]]; then
   if has_tool cfmigrate; then STARTUP=1; else STARTUP=0; fi
@@ -130,6 +164,10 @@ need_pkgs=()
 command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need_pkgs+=(nginx-light)
 command -v rclone >/dev/null || need_pkgs+=(rclone)
 [[ -x /usr/bin/time ]] || need_pkgs+=(time)
+ECHO_MODULE=/usr/lib/nginx/modules/ngx_http_echo_module.so
+if (( ORIGIN_DELAY + S3_DELAY > 0 )); then
+  [[ -f $ECHO_MODULE ]] || need_pkgs+=(libnginx-mod-http-echo)
+fi
 command -v openssl >/dev/null || need_pkgs+=(openssl)
 command -v curl >/dev/null || need_pkgs+=(curl)
 if [[ ${#need_pkgs[@]} -gt 0 ]]; then
@@ -186,11 +224,13 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 SRC_PORT=$(free_port); SRC_TLS_PORT=$(free_port); DEST_PORT=$(free_port)
+SRC_TLS1_PORT=$(free_port)
 DEST_TLS_PORT=$(free_port)
 ETAG_MAP=$WORK/list/etag_map.conf   # nginx map entries: URI -> "md5"
 SHIM_PORT=$(free_port); MOTO_PORT=$(free_port)
 SRC_URL=http://127.0.0.1:$SRC_PORT/
 SRC_TLS_URL=https://127.0.0.1:$SRC_TLS_PORT/
+SRC_TLS1_URL=https://127.0.0.1:$SRC_TLS1_PORT/
 DEST_URL=http://127.0.0.1:$DEST_PORT
 [[ $DEST_HTTPS == 1 ]] && DEST_URL=https://127.0.0.1:$DEST_TLS_PORT
 
@@ -218,13 +258,26 @@ start_servers() {
   # per-flow throughput a distant CDN edge gives.
   [[ -n $SOURCE_RATE ]] && src_etag+=" limit_rate $SOURCE_RATE;"
   local map_max=$(( FILES * 4 > 4096 ? FILES * 4 : 4096 ))
+  # The delays: echo_sleep, then the named location that serves or stores.
+  local load_module="" src_handler="$src_etag" dest_handler
+  dest_handler="dav_methods PUT DELETE; create_full_put_path on; dav_access user:rw group:r all:r;"
+  if (( ORIGIN_DELAY + S3_DELAY > 0 )); then
+    load_module="load_module $ECHO_MODULE;"
+  fi
+  (( ORIGIN_DELAY > 0 )) &&
+    src_handler="echo_sleep $(awk -v d="$ORIGIN_DELAY" 'BEGIN {printf "%.3f", d / 1000}'); echo_exec @static;"
+  (( S3_DELAY > 0 )) &&
+    dest_handler="echo_sleep $(awk -v d="$S3_DELAY" 'BEGIN {printf "%.3f", d / 1000}'); echo_exec @dav;"
+
   sed -e "s|@WORK@|$WORK|g" -e "s|@SRC_ROOT@|$SRC_ROOT|g" \
       -e "s|@DEST_ROOT@|$DEST_ROOT|g" -e "s|@SRC_PORT@|$SRC_PORT|g" \
       -e "s|@SRC_TLS_PORT@|$SRC_TLS_PORT|g" -e "s|@DEST_PORT@|$DEST_PORT|g" \
       -e "s|@DEST_TLS_PORT@|$DEST_TLS_PORT|g" \
       -e "s|@SHIM_PORT@|$SHIM_PORT|g" -e "s|@USER_LINE@|$user_line|g" \
       -e "s|@ETAG_MAP@|$ETAG_MAP|g" -e "s|@MAP_HASH_MAX@|$map_max|g" \
-      -e "s|@SRC_ETAG@|$src_etag|g" \
+      -e "s|@SRC_ETAG@|$src_etag|g" -e "s|@LOAD_MODULE@|$load_module|g" \
+      -e "s|@SRC_HANDLER@|$src_handler|g" -e "s|@DEST_HANDLER@|$dest_handler|g" \
+      -e "s|@SRC_TLS1_PORT@|$SRC_TLS1_PORT|g" \
       "$RIG/nginx.conf.in" > "$WORK/nginx/nginx.conf"
   "$NGINX" -t -q -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" \
     -e "$WORK/nginx/error.log" || die "nginx config test failed"
@@ -235,6 +288,7 @@ start_servers() {
   PIDS+=($!)
   wait_http "$SRC_URL"
   wait_http "$SRC_TLS_URL"
+  wait_http "$SRC_TLS1_URL"
   wait_http "http://127.0.0.1:$SHIM_PORT/"
   if [[ $DEST == moto ]]; then start_moto; else wait_http "$DEST_URL/"; fi
 }
@@ -301,6 +355,13 @@ machine_md() {
   esac
   [[ -n $SOURCE_RATE ]] &&
     echo "- source rate: at most $SOURCE_RATE bytes/s per GET (nginx limit_rate)"
+  if (( ORIGIN_DELAY + S3_DELAY > 0 )); then
+    echo "- delays: every source answer (GET, HEAD) starts $ORIGIN_DELAY ms" \
+         "after its request, every destination PUT $S3_DELAY ms (nginx" \
+         "echo_sleep; multipart requests to the shim are not delayed)"
+  else
+    echo "- delays: none (plain loopback)"
+  fi
   echo "- work dir: $WORKPARENT (source and destination on the same tmpfs" \
        "when /dev/shm); destination: $DEST $DEST_URL"
 }
@@ -343,28 +404,30 @@ cfm_https_supported() {
 tool_cmd() {  # TOOL PROTO CONC OUTDIR -> CMD array
   local tool=$1 proto=$2 conc=$3 out=$4 base=$SRC_URL
   [[ $proto == https ]] && base=$SRC_TLS_URL
+  [[ $proto == https1 ]] && base=$SRC_TLS1_URL
   if [[ $tool == rclone ]]; then
     CMD=("${CLEAN_ENV[@]}" rclone copy --config "$WORK/rclone.conf" --http-url "$base" :http:
       ":s3:$BUCKET/images" --s3-provider Other --s3-endpoint "$DEST_URL"
       --s3-force-path-style --s3-access-key-id x --s3-secret-access-key y
       --s3-region us-east-1 --files-from "$WORK/list/paths.txt"
       --no-traverse --no-check-dest --s3-no-head --s3-no-check-bucket
-      --transfers "$TRANSFERS" --checkers "$TRANSFERS" --retries 1
+      --transfers "$conc" --checkers "$conc" --retries 1
       --stats 0)
-    [[ $proto == https || $DEST_HTTPS == 1 ]] &&
+    [[ $proto == https* || $DEST_HTTPS == 1 ]] &&
       CMD+=(--ca-cert "$WORK/tls/cert.pem")
   else
     cfm_env
     local urls=$WORK/list/urls.txt
-    [[ $proto == https ]] && urls=$WORK/list/urls_https.txt
+    [[ $proto == https* ]] && urls=$WORK/list/urls_$proto.txt
     local ca_env=()
-    [[ $proto == https ]] && ca_env=("${CFM_SRC_CA_ENV[@]}")
+    [[ $proto == https* ]] && ca_env=("${CFM_SRC_CA_ENV[@]}")
     local bin=$CFM; [[ $tool == cfmigrate-b ]] && bin=$CFM_B
     CMD=("${CFM_ENV[@]}" "${ca_env[@]}" "${CFM_EXTRA_ENV[@]}" "$bin" migrate
       --source-urls-file "$urls"
       --destination-bucket "$BUCKET" --source-url-prefix "$base"
       --state-dir "$out/state" --concurrency "$conc" "${CFM_EXTRA_ARGS[@]}")
-    [[ $proto == https ]] && CMD+=("${CFM_SRC_CA_ARGS[@]}")
+    [[ $proto == https* ]] && CMD+=("${CFM_SRC_CA_ARGS[@]}")
+    [[ $PERF == 1 ]] && CMD=(perf record -q -g -o "$out/perf.data" -- "${CMD[@]}")
   fi
   return 0
 }
@@ -397,7 +460,7 @@ run_variant() {  # TOOL PROTO CONC RUN
     local extra=("${CFM_EXTRA_ENV[@]}" "${CFM_EXTRA_ARGS[@]}")
     variant+=" [${extra[*]}]"
   fi
-  [[ $tool == rclone ]] && variant+=" t$TRANSFERS"
+  [[ $tool == rclone ]] && variant+=" t$conc"
   name=$(tr -c 'A-Za-z0-9.\n-' '-' <<<"$variant")-$run
   local out=$WORK/runs/$name
   mkdir -p "$out/state"
@@ -547,18 +610,27 @@ if [[ $STARTUP != only ]]; then
     "${etag_map_arg[@]}")
   sed "s|^$SRC_URL|$SRC_TLS_URL|" "$WORK/list/urls.txt" \
     > "$WORK/list/urls_https.txt"
+  sed "s|^$SRC_URL|$SRC_TLS1_URL|" "$WORK/list/urls.txt" \
+    > "$WORK/list/urls_https1.txt"
   log "dataset: $DATASET"
 fi
 start_servers
 : > "$WORK/rclone.conf"
 if [[ $STARTUP != only ]]; then
   VARIANTS=()
-  protos=(http); [[ $HTTPS == 1 ]] && protos+=(https)
+  read -r -a protos <<<"$PROTOS"
   CFM_HTTPS_NOTE=""
+  # rclone with the same number in flight as each numeric CONCURRENCY
+  # (--transfers N --checkers N), unless --transfers names one number.
+  rclone_ns=$TRANSFERS
+  [[ -z $rclone_ns ]] && rclone_ns=$(tr ' ' '\n' <<<"$CONCS" | grep -E '^[0-9]+$' | tr '\n' ' ')
+  [[ -z ${rclone_ns// } ]] && rclone_ns=64
   for proto in "${protos[@]}"; do
-    has_tool rclone && VARIANTS+=("rclone $proto 0")
+    if has_tool rclone; then
+      for n in $rclone_ns; do VARIANTS+=("rclone $proto $n"); done
+    fi
     if has_tool cfmigrate; then
-      if [[ $proto == https ]] && ! cfm_https_supported; then
+      if [[ $proto == https* ]] && ! cfm_https_supported; then
         CFM_HTTPS_NOTE="cfmigrate has no option to trust a private CA for the source, so its https variant is not run; rclone https uses --ca-cert."
         continue
       fi
@@ -598,7 +670,8 @@ REPORT=$WORK/report.md
       [[ -f $f ]] && echo "  - \`$(sed "s|$WORK|\$WORK|g" "$f")\`"
     done
     echo
-    python3 "$RIG/report.py" summarize "$RUNS"
+    targets="1.6 0.7 0.7"; [[ $ETAG == nginx ]] && targets="1.5 0.8 0.8"
+    python3 "$RIG/report.py" summarize "$RUNS" --targets "$targets"
     [[ -n ${CFM_HTTPS_NOTE:-} ]] && { echo; echo "Note: $CFM_HTTPS_NOTE"; }
   fi
   if [[ -n $STARTUP_MD ]]; then

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Installs what cfmigrate needs to build and test (Debian/Ubuntu packages, and
 # moto only when the machine's python3 lacks it), then builds into build/.
+#   scripts/setup.sh --bench   also what bench/run_migrate_bench.sh uses
+#                              (rclone, nginx's echo module for the delays,
+#                              GNU time, perf for profiles)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libcurl4-openssl-dev libssl-dev
   nlohmann-json3-dev libpugixml-dev libspdlog-dev libfmt-dev libgtest-dev
   googletest python3 nginx-light tmux clang-tidy)
+if [[ ${1:-} == --bench ]]; then
+  PACKAGES+=(rclone libnginx-mod-http-echo time linux-perf)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

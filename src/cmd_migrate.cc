@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "completed_log.h"
+#include "concurrency_auto.h"
 #include "credentials.h"
 #include "dry_run.h"
 #include "failure_tally.h"
@@ -76,13 +77,53 @@ LiveFigures Figures(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
   return f;
 }
 
+// Resident memory of this process in bytes (0 when unknown).
+int64_t ResidentBytes() {
+  long pages = 0, resident = 0;
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  int n = std::fscanf(f, "%ld %ld", &pages, &resident);
+  std::fclose(f);
+  return n == 2 ? int64_t{resident} * sysconf(_SC_PAGESIZE) : 0;
+}
+
+// CONCURRENCY=auto (null otherwise): the controller starts at 150, at most
+// MAX_CONCURRENCY and a memory bound of a quarter of the machine's memory
+// at 1 MiB per transfer.
+std::unique_ptr<AutoConcurrency> MakeAutoConcurrency(const Settings& s) {
+  if (s.Get("CONCURRENCY") != "auto") return nullptr;
+  AutoConcurrency::Options o;
+  o.max = static_cast<int>(s.GetInt("MAX_CONCURRENCY"));
+  o.memory_bound_bytes =
+      int64_t{sysconf(_SC_PHYS_PAGES)} * sysconf(_SC_PAGESIZE) / 4;
+  return std::make_unique<AutoConcurrency>(o, SystemClock());
+}
+
+// One tick of CONCURRENCY=auto: what the run did, in, the limit out.
+void TickAuto(AutoConcurrency* a, MigrateContext* ctx, ResultSink* sink) {
+  if (!a) return;
+  AutoConcurrency::Sample s;
+  s.finished = sink->succeeded() + sink->failed();
+  s.bytes = sink->bytes();
+  s.in_flight = ctx->run.in_flight.load();
+  s.limit_in_force = ctx->limit->limit();
+  s.rss_bytes = ResidentBytes();
+  int before = a->limit();
+  ctx->limit->Set(a->Update(s));
+  if (a->limit() != before)
+    spdlog::debug("CONCURRENCY=auto: limit {} -> {} ({} finished)", before,
+                  a->limit(), s.finished);
+}
+
 // Runs the monitor on the calling thread until the loops and the pool are
 // done: progress lines, the terminal status line and status.json (through
-// `view`), fsync once a second, signals and the grace period.
+// `view`), fsync once a second, signals and the grace period, and the
+// CONCURRENCY=auto controller when `auto_limit` is not null.
 void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
              LargeObjectPool* pool, const std::atomic<int>* loops_running,
              const std::atomic<int>* stop_signals, uint64_t total,
-             uint64_t already_done, LiveView* view) {
+             uint64_t already_done, LiveView* view,
+             AutoConcurrency* auto_limit) {
   Clock* clock = ctx->clock;
   int64_t last_sync = clock->NowMs();
   while (loops_running->load() > 0 || pool->pending() > 0) {
@@ -107,6 +148,7 @@ void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
       if (!s.ok()) sink->StopRun(s.ToString());
       last_sync = now;
     }
+    TickAuto(auto_limit, ctx, sink);
     Status shown =
         view->Tick(now, Figures(ctx, sink, feed, total, already_done));
     if (!shown.ok()) spdlog::warn("{}", shown.ToString());
@@ -226,6 +268,7 @@ int RunMigrate(const std::vector<std::string>& args) {
                             s.Get("DESTINATION_PREFIX"),
                             s.GetBool("PRESERVE_PATH_STRUCTURE")};
   const bool dry_run = s.GetBool("DRY_RUN");
+  std::unique_ptr<AutoConcurrency> auto_limit = MakeAutoConcurrency(s);
   int64_t start = SystemClock()->NowMs();
   const int64_t started_at = SystemClock()->WallSeconds();
   CollisionReport scan;
@@ -243,13 +286,15 @@ int RunMigrate(const std::vector<std::string>& args) {
   if (dry_run)
     return DryRun(
         {f.list, mapping, already_done, static_cast<int>(s.GetInt("SAMPLE")),
-         static_cast<int>(s.GetInt("CONCURRENCY"))},
+         auto_limit ? auto_limit->limit()
+                    : static_cast<int>(s.GetInt("CONCURRENCY"))},
         scan);
 
   MigrateContext ctx;
   ctx.options = OptionsFrom(s);
-  ctx.limit = std::make_unique<ConcurrencyLimit>(
-      static_cast<int>(s.GetInt("CONCURRENCY")));
+  ctx.limit = std::make_unique<ConcurrencyLimit>(static_cast<int>(
+      s.GetInt(auto_limit ? "MAX_CONCURRENCY" : "CONCURRENCY")));
+  if (auto_limit) ctx.limit->Set(auto_limit->limit());
   std::unique_ptr<CredentialsProvider> provider;
   SetStartupPhase("getting AWS credentials");
   if (int code = ConnectS3(s, &ctx, &provider); code >= 0) return code;
@@ -280,14 +325,14 @@ int RunMigrate(const std::vector<std::string>& args) {
   // list are done is known only as the feed reads it.
   spdlog::info(
       "migrate{}: {}; {} holds {}, those of this list are skipped; copying "
-      "to s3://{}/{} ({} in flight, {})",
+      "to s3://{}/{} ({}{} in flight, {})",
       so.shard.split() ? " (" + so.shard.Label() + ")" : "",
       so.shard.split() ? Plural(total, "unique URL") + " of this shard (" +
                              std::to_string(scan.unique_urls) + " in the list)"
                        : Plural(total, "unique URL"),
       f.completed, Plural(already_done, "record"), s.Get("DESTINATION_BUCKET"),
-      s.Get("DESTINATION_PREFIX"), ctx.limit->max(),
-      Plural(ctx.options.threads, "loop"));
+      s.Get("DESTINATION_PREFIX"), auto_limit ? "auto: at first " : "",
+      ctx.limit->limit(), Plural(ctx.options.threads, "loop"));
   feed.Start();
   std::atomic<int> loops_running{ctx.options.threads};
   std::vector<std::thread> threads;
@@ -304,7 +349,7 @@ int RunMigrate(const std::vector<std::string>& args) {
   std::unique_ptr<StateSync> sync =
       StartStateSync(so, s, started_at, &state_store);
   Monitor(&ctx, &sink, &feed, &pool, &loops_running, stop_signals, total,
-          already_done, &view);
+          already_done, &view, auto_limit.get());
   for (std::thread& t : threads) t.join();
   pool.Close();
   feed.Stop();
@@ -328,10 +373,9 @@ int RunMigrate(const std::vector<std::string>& args) {
                   : !sum.stop_reason.empty()     ? kExitConfig
                   : (sum.failed + sum.malformed) ? kExitFailures
                                                  : kExitOk;
-  if (Status st = view.Finish(
-          SystemClock()->NowMs(),
-          Figures(&ctx, &sink, &feed, total, already_done), sum.exit_code,
-          Outcome(sum));
+  if (Status st = view.Finish(SystemClock()->NowMs(),
+                              Figures(&ctx, &sink, &feed, total, already_done),
+                              sum.exit_code, Outcome(sum));
       !st.ok())
     spdlog::error("{}", st.ToString());
   if (!sum.stop_reason.empty())

@@ -289,8 +289,11 @@ void Configure(Run* run) {
   if (r.seed == 0) r.seed = std::random_device()() % 1000000000 + 1;
   run->mapping = KeyMappingOptions{s.Get("SOURCE_URL_PREFIX"), r.prefix,
                                    s.GetBool("PRESERVE_PATH_STRUCTURE")};
+  // CONCURRENCY=auto adapts migrate's transfers; validate's HEADs use 32.
   run->threads =
-      static_cast<int>(std::min<long long>(s.GetInt("CONCURRENCY"), 32));
+      s.Get("CONCURRENCY") == "auto"
+          ? 32
+          : static_cast<int>(std::min<long long>(s.GetInt("CONCURRENCY"), 32));
 }
 
 int Finish(Run* run) {
@@ -298,8 +301,7 @@ int Finish(Run* run) {
   std::string path = StatePath(run->settings, "validation_report.json");
   nlohmann::json j = ValidateReportJson(r);
   if (run->shards.count > 1) j["shards"] = run->shards.Json();
-  Status st = WriteFileAtomically(path, j.dump(2) + "
-", kSharedFileMode);
+  Status st = WriteFileAtomically(path, j.dump(2) + "\n", kSharedFileMode);
   PrintLines(run->shards.Lines());
   PrintLines(ValidateSummary(r));
   if (!st.ok()) {

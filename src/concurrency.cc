@@ -5,7 +5,7 @@
 namespace cfm {
 
 ConcurrencyLimit::ConcurrencyLimit(int max, int min)
-    : max_(max), min_(std::min(min, max)), limit_(max) {}
+    : max_(max), min_(std::min(min, max)), limit_(max), ceiling_(max) {}
 
 bool ConcurrencyLimit::OnThrottle(int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -19,14 +19,23 @@ bool ConcurrencyLimit::OnThrottle(int64_t now_ms) {
 }
 
 bool ConcurrencyLimit::OnSuccess(int64_t now_ms) {
-  if (limit_.load(std::memory_order_relaxed) >= max_) return false;
+  int top = ceiling_.load(std::memory_order_relaxed);
+  if (limit_.load(std::memory_order_relaxed) >= top) return false;
   std::lock_guard<std::mutex> lock(mu_);
   int current = limit_.load();
-  if (current >= max_ || now_ms - last_throttle_ms_ < 5000) return false;
+  if (current >= top || now_ms - last_throttle_ms_ < 5000) return false;
   if (++successes_since_change_ < current) return false;
   successes_since_change_ = 0;
-  limit_.store(std::min(max_, current + std::max(1, (max_ - current) / 10)));
+  limit_.store(std::min(top, current + std::max(1, (top - current) / 10)));
   return true;
+}
+
+void ConcurrencyLimit::Set(int limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int clamped = std::clamp(limit, min_, max_);
+  ceiling_.store(clamped);
+  limit_.store(clamped);
+  successes_since_change_ = 0;
 }
 
 }  // namespace cfm

@@ -24,14 +24,20 @@ class ConcurrencyLimit {
   bool OnThrottle(int64_t now_ms);
 
   // A request succeeded at `now_ms`. After 5 s without throttling, each
-  // `limit` successes raise the limit by one tenth of the gap to max (at
-  // least 1). Returns true when it raised the limit.
+  // `limit` successes raise the limit by one tenth of the gap to the
+  // ceiling (max, or what Set chose; at least 1). Returns true when it raised
+  // the limit.
   bool OnSuccess(int64_t now_ms);
+
+  // CONCURRENCY=auto: the limit becomes `limit` (clamped to [min, max]) and
+  // the ceiling OnSuccess climbs back to after a throttle.
+  void Set(int limit);
 
  private:
   const int max_;
   const int min_;
   std::atomic<int> limit_;
+  std::atomic<int> ceiling_;
   std::mutex mu_;
   int64_t last_throttle_ms_ = INT64_MIN / 2;
   int successes_since_change_ = 0;

@@ -38,5 +38,20 @@ TEST(ConcurrencyLimitTest, SmallMaxIsRespected) {
   EXPECT_EQ(c.limit(), 2);
 }
 
+TEST(ConcurrencyLimitTest, SetChoosesTheLimitAndTheCeilingOfTheClimb) {
+  ConcurrencyLimit c(1000, 4);
+  c.Set(80);
+  EXPECT_EQ(c.limit(), 80);
+  EXPECT_EQ(c.max(), 1000);
+  c.OnThrottle(0);
+  ASSERT_EQ(c.limit(), 40);
+  for (int i = 0; i < 100000; ++i) c.OnSuccess(10000);
+  EXPECT_EQ(c.limit(), 80);  // back to what Set chose, not to max
+  c.Set(5000);
+  EXPECT_EQ(c.limit(), 1000);
+  c.Set(1);
+  EXPECT_EQ(c.limit(), 4);
+}
+
 }  // namespace
 }  // namespace cfm

@@ -23,7 +23,7 @@ Status StoreError(const S3Error& e, const std::string& action,
 
 class S3ObjectStore : public ObjectStore {
  public:
-  S3ObjectStore(const S3Access& access, std::string bucket)
+  S3ObjectStore(const StoreAccess& access, std::string bucket)
       : bucket_(std::move(bucket)) {
     S3ClientOptions o;
     o.target = S3Target{access.endpoint, bucket_};
@@ -105,7 +105,7 @@ Result<S3Uri> ParseS3Uri(std::string_view text, bool prefix,
   return uri;
 }
 
-std::unique_ptr<ObjectStore> NewS3ObjectStore(const S3Access& access,
+std::unique_ptr<ObjectStore> NewS3ObjectStore(const StoreAccess& access,
                                               const std::string& bucket) {
   return std::make_unique<S3ObjectStore>(access, bucket);
 }

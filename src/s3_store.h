@@ -44,7 +44,7 @@ class ObjectStore {
 };
 
 // How to reach S3: the endpoint and the credentials of the run.
-struct S3Access {
+struct StoreAccess {
   S3Endpoint endpoint;
   CredentialsSource credentials;
   CredentialsRefresh refresh_credentials;
@@ -53,7 +53,7 @@ struct S3Access {
 // An ObjectStore on `bucket`. Each call retries transient errors (5xx,
 // SlowDown, timeouts) 3 times, 1 s and 2 s apart; AccessDenied fails with
 // kAuth naming the IAM action that is missing.
-std::unique_ptr<ObjectStore> NewS3ObjectStore(const S3Access& access,
+std::unique_ptr<ObjectStore> NewS3ObjectStore(const StoreAccess& access,
                                               const std::string& bucket);
 
 // An ObjectStore in memory, for tests. Thread-safe.

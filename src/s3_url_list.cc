@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include "clock.h"
+
 namespace cfm {
 namespace {
 
@@ -11,7 +13,7 @@ constexpr uint64_t kRangeBytes = 8 << 20;
 // Reads one S3 object range by range, each with If-Match.
 class S3ListSource : public ListSource {
  public:
-  S3ListSource(S3Access access, S3Uri uri, RemoteListInfo info,
+  S3ListSource(StoreAccess access, S3Uri uri, RemoteListInfo info,
                std::unique_ptr<HttpClient> http)
       : access_(std::move(access)),
         uri_(std::move(uri)),
@@ -40,7 +42,7 @@ class S3ListSource : public ListSource {
         {{"Range",
           "bytes=" + std::to_string(offset_) + "-" + std::to_string(last)},
          {"If-Match", info_.etag}},
-        "", *creds, std::time(nullptr));
+        "", *creds, SystemClock()->WallSeconds());
     req.timeout_ms = 120000;
     Result<HttpResponse> r = http_->Send(req);
     if (!r.ok()) return r.status();
@@ -56,7 +58,7 @@ class S3ListSource : public ListSource {
     return Status::OK();
   }
 
-  S3Access access_;
+  StoreAccess access_;
   S3Uri uri_;
   RemoteListInfo info_;
   std::unique_ptr<HttpClient> http_;
@@ -77,7 +79,8 @@ std::string ListChangedMessage(const std::string& uri,
 }
 
 S3ListOpener::S3ListOpener(
-    S3Access access, std::function<std::unique_ptr<HttpClient>()> http_factory)
+    StoreAccess access,
+    std::function<std::unique_ptr<HttpClient>()> http_factory)
     : access_(std::move(access)), http_factory_(std::move(http_factory)) {
   if (!http_factory_) http_factory_ = [] { return NewCurlHttpClient(); };
 }
@@ -85,8 +88,9 @@ S3ListOpener::S3ListOpener(
 Result<RemoteListInfo> S3ListOpener::Head(const S3Uri& uri, HttpClient* http) {
   Result<AwsCredentials> creds = access_.credentials();
   if (!creds.ok()) return creds.status();
-  HttpRequest req = BuildHeadObject(S3Target{access_.endpoint, uri.bucket},
-                                    uri.key, *creds, std::time(nullptr));
+  HttpRequest req =
+      BuildHeadObject(S3Target{access_.endpoint, uri.bucket}, uri.key, *creds,
+                      SystemClock()->WallSeconds());
   Result<HttpResponse> r = http->Send(req);
   if (!r.ok()) return r.status();
   S3Result<ObjectInfo> info = ParseHeadObject("HEAD " + uri.ToString(), *r);

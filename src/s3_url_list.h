@@ -34,7 +34,7 @@ class S3ListOpener {
   // `http_factory` makes the HTTP client of each source (tests inject
   // fakes); nullptr uses libcurl.
   explicit S3ListOpener(
-      S3Access access,
+      StoreAccess access,
       std::function<std::unique_ptr<HttpClient>()> http_factory = nullptr);
 
   // A source reading `uri` from the start. Fails with kInvalidArgument for
@@ -53,7 +53,7 @@ class S3ListOpener {
  private:
   Result<RemoteListInfo> Head(const S3Uri& uri, HttpClient* http);
 
-  S3Access access_;
+  StoreAccess access_;
   std::function<std::unique_ptr<HttpClient>()> http_factory_;
   std::mutex mu_;
   std::map<std::string, RemoteListInfo> seen_;

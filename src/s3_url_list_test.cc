@@ -48,8 +48,8 @@ class FakeS3 : public HttpClient {
   FakeObject* o_;
 };
 
-S3Access Access() {
-  S3Access a;
+StoreAccess Access() {
+  StoreAccess a;
   a.endpoint = *MakeS3Endpoint("us-west-2", "http://127.0.0.1:9");
   a.credentials = [] {
     AwsCredentials c;

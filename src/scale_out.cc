@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "cli.h"
+#include "clock.h"
 #include "failure_tally.h"
 #include "status_file.h"
 #include "status_union.h"
@@ -68,8 +69,8 @@ int ConnectScaleOut(const Settings& s, ScaleOut* out) {
   }
   out->provider = std::move(*chain);
   CredentialsProvider* p = out->provider.get();
-  out->access = S3Access{*endpoint, [p] { return p->Get(); },
-                         [p] { return p->ForceRefresh(); }};
+  out->access = StoreAccess{*endpoint, [p] { return p->Get(); },
+                            [p] { return p->ForceRefresh(); }};
   if (remote_list) {
     out->lists = std::make_unique<S3ListOpener>(out->access);
     SetRemoteListOpener(out->lists->AsOpener());
@@ -100,8 +101,8 @@ int CheckListVersion(const ScaleOut& so, const std::string& list_uri) {
   Status st;
   if (so.lists) {
     info = so.lists->Info(list_uri);
-    Result<std::vector<ShardView>> views =
-        LoadShardViews(store.get(), so.state->key, UnixNow());
+    Result<std::vector<ShardView>> views = LoadShardViews(
+        store.get(), so.state->key, SystemClock()->WallSeconds());
     st = views.status();
     if (st.ok()) st = CheckSameList(*views, so.shard, info.etag);
   }
@@ -165,10 +166,10 @@ int ShowUnionStatus(const std::string& uri, bool json) {
     views = st;
   } else {
     CredentialsProvider* p = chain->get();
-    S3Access access{*endpoint, [p] { return p->Get(); },
-                    [p] { return p->ForceRefresh(); }};
+    StoreAccess access{*endpoint, [p] { return p->Get(); },
+                       [p] { return p->ForceRefresh(); }};
     views = LoadShardViews(NewS3ObjectStore(access, state->bucket).get(),
-                           state->key, UnixNow());
+                           state->key, SystemClock()->WallSeconds());
     if (views.ok() && views->empty())
       views = Status::NotFound(
           "no shard-I-of-N/ folder yet (no shard has "
@@ -183,7 +184,8 @@ int ShowUnionStatus(const std::string& uri, bool json) {
     std::printf("%s\n", ShardViewsJson(*views).c_str());
   } else {
     std::printf("cfmigrate migrate over %s\n", uri.c_str());
-    for (const std::string& line : FormatShardViews(*views, UnixNow()))
+    for (const std::string& line :
+         FormatShardViews(*views, SystemClock()->WallSeconds()))
       std::printf("  %s\n", line.c_str());
   }
   return 0;

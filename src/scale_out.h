@@ -26,7 +26,7 @@ namespace cfm {
 struct ScaleOut {
   ShardSpec shard;
   std::optional<S3Uri> state;  // STATE_URI
-  S3Access access;             // set when a list or the state is in S3
+  StoreAccess access;          // set when a list or the state is in S3
   std::unique_ptr<CredentialsProvider> provider;
   std::unique_ptr<S3ListOpener> lists;
 

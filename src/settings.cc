@@ -77,7 +77,8 @@ std::string_view MatchChoice(std::string_view choices, std::string_view value) {
 }  // namespace
 
 std::string CanonicalValue(const SettingSpec& spec, std::string value) {
-  if (spec.kind != SettingKind::kEnum) return value;
+  if (spec.kind != SettingKind::kEnum && spec.kind != SettingKind::kInt)
+    return value;
   std::string_view choice = MatchChoice(spec.choices, value);
   return choice.empty() ? value : std::string(choice);
 }
@@ -92,8 +93,11 @@ std::string CheckValue(const SettingSpec& spec, std::string_view value) {
     case SettingKind::kNumber: {
       double d = 0;
       bool whole = spec.kind == SettingKind::kInt;
+      if (*spec.choices && !MatchChoice(spec.choices, value).empty()) return "";
       if (!ParseNumber(value, whole, &d))
-        return whole ? "expected a whole number" : "expected a number";
+        return std::string(whole ? "expected a whole number"
+                                 : "expected a number") +
+               (*spec.choices ? std::string(" or ") + spec.choices : "");
       if ((spec.min != 0 || spec.max != 0) && (d < spec.min || d > spec.max)) {
         char buf[96];
         std::snprintf(buf, sizeof(buf), "must be between %g and %g", spec.min,

@@ -40,10 +40,12 @@ struct SettingSpec {
   SettingKind kind;
   const char* help;
   double min = 0;
-  double max = 0;            // 0 and 0: no bounds
-  const char* choices = "";  // kEnum only
-  bool required = false;     // must be set (by any source)
-  bool flag_only = false;    // command-line only, never env or file
+  double max = 0;  // 0 and 0: no bounds
+  // kEnum: the values allowed; kInt: words allowed besides numbers
+  // ("auto").
+  const char* choices = "";
+  bool required = false;   // must be set (by any source)
+  bool flag_only = false;  // command-line only, never env or file
 };
 
 // Every setting, in the order --help lists them.

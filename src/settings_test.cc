@@ -224,5 +224,26 @@ TEST(SettingsTest, NumberRanges) {
   EXPECT_EQ(s.status().message().find("DOWNLOAD_TIMEOUT"), std::string::npos);
 }
 
+TEST(SettingsTest, ConcurrencyTakesAutoAndMaxConcurrencyDefaultsTo1000) {
+  Fixture f;
+  f.env["CONCURRENCY"] = "Auto";
+  auto s = f.Load(kMigrate, {"--destination-bucket", "bkt"});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->Get("CONCURRENCY"), "auto");
+  EXPECT_EQ(s->GetInt("MAX_CONCURRENCY"), 1000);
+  f.env["CONCURRENCY"] = "autox";
+  f.env["MAX_CONCURRENCY"] = "0";
+  auto bad = f.Load(kMigrate, {"--destination-bucket", "bkt"});
+  ASSERT_FALSE(bad.ok());
+  const std::string& m = bad.status().message();
+  EXPECT_NE(m.find("CONCURRENCY='autox' (environment): expected a whole "
+                   "number or auto"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("MAX_CONCURRENCY='0' (environment): must be between 1"),
+            std::string::npos)
+      << m;
+}
+
 }  // namespace
 }  // namespace cfm

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "cli.h"
+#include "file_util.h"
 #include "status_file.h"
 
 namespace cfm {
@@ -117,7 +118,7 @@ Result<RestoreCounts> RestoreCompleted(ObjectStore* store,
         });
   }
   if (counts.records == 0) return counts;  // leave the empty file alone
-  Status s = WriteFileAtomically(completed_path, out);
+  Status s = WriteFileAtomically(completed_path, out, kSharedFileMode);
   if (!s.ok()) return s;
   return counts;
 }
@@ -189,7 +190,8 @@ Status StateSync::UploadRecords() {
     s = WriteFileAtomically(
         o_.marker_path,
         MarkerText(offset_, SizeAndInode(o_.completed_path).second,
-                   o_.shard_prefix));
+                   o_.shard_prefix),
+        kSharedFileMode);
     if (!s.ok()) return s;
     if (data->size() < kMaxSegmentBytes / 2) return Status::OK();
   }

@@ -102,6 +102,23 @@ class StatusTest(MigrateTestCase):
         self.assertIn("ended: finished with 3 failures (exit 1)", screen)
         self.assertIn("3 URLs gone at the source", screen)
 
+    def test_concurrency_auto_shows_its_limit_within_max_concurrency(self):
+        self.origin.latency = 0.05
+        urls = self._urls(150, missing=2)
+        proc = self.start_migrate(urls, extra=("--concurrency", "auto",
+                                               "--max-concurrency", "8"))
+        j = self._wait_running(proc)
+        self.assertEqual(j["limit_max"], 8)  # MAX_CONCURRENCY, not 150
+        self.assertGreaterEqual(j["limit"], 4)
+        self.assertLessEqual(j["limit"], 8)
+        self.assertLessEqual(j["in_flight"], 8)
+        self.assertIn(f"(limit {j['limit']} of 8)", self.status().stdout)
+        out, err = proc.communicate(timeout=120)
+        self.assertEqual(proc.returncode, 1, err[-2000:])  # the 2 missing
+        end = self.status_json()
+        self.assertEqual((end["succeeded"], end["failed"]), (150, 2))
+        self.assertEqual(len(self.bucket_objects()), 150)
+
     def test_after_clean_end_complete(self):
         run = self.migrate(self._urls(10))
         self.assertEqual(run.code, 0, run)

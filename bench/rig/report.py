@@ -104,7 +104,7 @@ def fmt_req(methods, files):
                     for m, n in sorted(methods.items()))
 
 
-def summarize(path):
+def summarize(path, targets):
     runs = [json.loads(l) for l in open(path) if l.strip()]
     groups = collections.OrderedDict()
     for r in runs:
@@ -137,20 +137,23 @@ def summarize(path):
     for v, (r0, m) in med.items():
         if r0["tool"] != "cfmigrate":
             continue
-        base = next(((x, bm) for x, bm in med.values()
-                     if x["tool"] == "rclone" and x["proto"] == r0["proto"]),
-                    None)
+        # rclone with the same protocol, the same number in flight if any.
+        same = [(x, bm) for x, bm in med.values()
+                if x["tool"] == "rclone" and x["proto"] == r0["proto"]]
+        base = next((c for c in same if str(c[0]["conc"]) == str(r0["conc"])),
+                    same[0] if same else None)
         if not base:
             continue
         bm = base[1]
         fr = m["fps"] / bm["fps"]
         cr = m["cpu_ms"] / bm["cpu_ms"]
         rr = m["rss"] / bm["rss"]
+        tf, tc, tr = targets
         ratio_rows.append(
             f"| {v} / {base[0]['variant']} | {fr:.2f} "
-            f"({'meets' if fr >= 1.5 else 'misses'} ≥ 1.5) | {cr:.2f} "
-            f"({'meets' if cr <= 0.5 else 'misses'} ≤ 0.5) | {rr:.2f} "
-            f"({'meets' if rr <= 1.0 else 'misses'} ≤ 1.0) |")
+            f"({'meets' if fr >= tf else 'misses'} ≥ {tf:g}) | {cr:.2f} "
+            f"({'meets' if cr <= tc else 'misses'} ≤ {tc:g}) | {rr:.2f} "
+            f"({'meets' if rr <= tr else 'misses'} ≤ {tr:g}) |")
     if ratio_rows:
         print("| ratio cfmigrate / rclone | files/s | CPU per file | "
               "peak RSS |")
@@ -181,7 +184,7 @@ def main():
     for n in ("out", "variant", "tool", "proto", "time", "check", "src_log",
               "dest_log"):
         r.add_argument("--" + n.replace("_", "-"), required=True)
-    r.add_argument("--conc", type=int, default=0)
+    r.add_argument("--conc", default="0")
     r.add_argument("--run", type=int, required=True)
     r.add_argument("--rc", type=int, required=True)
     r.add_argument("--start", type=float, required=True)
@@ -190,11 +193,13 @@ def main():
     r.add_argument("--cpu-after", default="0 0")
     s = sub.add_parser("summarize")
     s.add_argument("runs")
+    s.add_argument("--targets", default="1.6 0.7 0.7",
+                   help="files/s ratio >=, CPU per file <=, peak RSS <=")
     a = ap.parse_args()
     if a.cmd == "record":
         record(a)
     else:
-        summarize(a.runs)
+        summarize(a.runs, [float(x) for x in a.targets.split()])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,167 @@
+#include "concurrency_auto.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "clock.h"
+
+namespace cfm {
+namespace {
+
+// A run in 100 ms ticks: files/s is rate(limit) (what the network and the
+// CPU allow at that many in flight), every slot of the limit is in use, and
+// the limit the controller returns is applied before the next tick.
+class FakeRun {
+ public:
+  FakeRun(AutoConcurrency::Options o, std::function<double(int)> rate)
+      : auto_(o, &clock_), rate_(std::move(rate)), limit_(auto_.limit()) {}
+
+  // Runs `ms` of time; returns the highest limit applied meanwhile.
+  int Run(int64_t ms) {
+    int highest = limit_;
+    for (int64_t t = 0; t < ms; t += 100) {
+      clock_.Advance(100);
+      finished_ += rate_(limit_) / 10.0;
+      AutoConcurrency::Sample s;
+      s.finished = static_cast<uint64_t>(finished_);
+      s.bytes = s.finished * 400000;
+      s.in_flight = in_flight_ < 0 ? limit_ : in_flight_;
+      s.limit_in_force = limit_;
+      s.rss_bytes = rss_per_transfer_ * limit_;
+      limit_ = auto_.Update(s);
+      highest = std::max(highest, limit_);
+    }
+    return highest;
+  }
+  // The loops' limit fell to `limit` (S3 throttled); one sample shows it.
+  int Throttle(int limit) {
+    clock_.Advance(100);
+    AutoConcurrency::Sample s;
+    s.finished = static_cast<uint64_t>(finished_);
+    s.in_flight = limit_;
+    s.limit_in_force = limit;
+    limit_ = auto_.Update(s);
+    return limit_;
+  }
+
+  int limit() const { return limit_; }
+  double rate() const { return rate_(limit_); }
+  void set_rate(std::function<double(int)> r) { rate_ = std::move(r); }
+  void set_in_flight(int n) { in_flight_ = n; }
+  void set_rss_per_transfer(int64_t b) { rss_per_transfer_ = b; }
+  AutoConcurrency& controller() { return auto_; }
+
+ private:
+  FakeClock clock_;
+  AutoConcurrency auto_;
+  std::function<double(int)> rate_;
+  int limit_;
+  double finished_ = 0;
+  int in_flight_ = -1;  // -1: as many as the limit
+  int64_t rss_per_transfer_ = 0;
+};
+
+AutoConcurrency::Options Opts(int start, int max) {
+  AutoConcurrency::Options o;
+  o.start = start;
+  o.max = max;
+  return o;
+}
+
+// Latency-bound: 100 ms per object whatever the number in flight, up to a
+// CPU limit of `cap` files/s.
+std::function<double(int)> Knee(double cap) {
+  return [cap](int limit) { return std::min(limit / 0.1, cap); };
+}
+
+TEST(AutoConcurrencyTest, RisesWhileThroughputRisesUpToMaxConcurrency) {
+  FakeRun run(Opts(16, 300), Knee(1e9));
+  int highest = run.Run(3000);
+  EXPECT_GT(run.limit(), 16);
+  EXPECT_GT(run.Run(60000), highest);
+  EXPECT_EQ(run.limit(), 300);  // MAX_CONCURRENCY
+  EXPECT_LE(run.Run(30000), 300);
+  EXPECT_EQ(run.controller().ceiling(), 300);
+}
+
+TEST(AutoConcurrencyTest, BacksOffOnAPlateauToTheKnee) {
+  FakeRun run(Opts(16, 1000), Knee(800));  // knee at 80 in flight
+  int highest = run.Run(60000);
+  EXPECT_GE(highest, 128);  // went past the knee to find it
+  EXPECT_LE(highest, 256);  // one doubling past it, no more
+  EXPECT_GE(run.limit(), 80);
+  EXPECT_LE(run.limit(), 110);
+  EXPECT_GE(run.rate(), 0.95 * 800);
+}
+
+TEST(AutoConcurrencyTest, StartsAtTheGivenLimitClampedToTheCeiling) {
+  FakeRun run(Opts(150, 100), Knee(1e9));
+  EXPECT_EQ(run.limit(), 100);
+}
+
+TEST(AutoConcurrencyTest, BacksOffWhenLatencyGrowsWithoutThroughput) {
+  FakeRun run(Opts(150, 1000), Knee(800));
+  run.Run(60000);
+  ASSERT_GE(run.rate(), 0.95 * 800);  // at the knee (80) or within 5 %
+  // The same objects now take longer at every level past 40 in flight
+  // (others took the CPU): more in flight only adds latency.
+  run.set_rate(Knee(400));
+  run.Run(90000);
+  EXPECT_GE(run.rate(), 0.95 * 400);  // the new knee (40) or within 5 %
+  EXPECT_LE(run.limit(), 55);
+}
+
+TEST(AutoConcurrencyTest, FollowsAThrottleDownAndHoldsBeforeRising) {
+  FakeRun run(Opts(64, 1000), Knee(1e9));
+  run.Run(5000);
+  int before = run.limit();
+  ASSERT_GE(before, 128);
+  EXPECT_EQ(run.Throttle(before / 2), before / 2);
+  EXPECT_EQ(run.Run(4800), before / 2);  // nothing raised for 5 s
+  EXPECT_GT(run.Run(20000), before / 2);
+}
+
+TEST(AutoConcurrencyTest, StaysUnderTheMemoryBound) {
+  AutoConcurrency::Options o = Opts(16, 1000);
+  o.memory_bound_bytes = int64_t{64} << 20;
+  o.bytes_per_transfer = int64_t{1} << 20;
+  FakeRun run(o, Knee(1e9));
+  EXPECT_EQ(run.controller().ceiling(), 64);
+  EXPECT_LE(run.Run(60000), 64);
+  EXPECT_EQ(run.limit(), 64);
+}
+
+TEST(AutoConcurrencyTest, LowersTheCeilingWhenResidentMemoryPassesTheBound) {
+  AutoConcurrency::Options o = Opts(16, 1000);
+  o.memory_bound_bytes = int64_t{100} << 20;
+  o.bytes_per_transfer = int64_t{1} << 20;  // the estimate: too low here
+  FakeRun run(o, Knee(1e9));
+  run.set_rss_per_transfer(int64_t{2} << 20);  // each really holds 2 MiB
+  run.Run(60000);
+  EXPECT_LE(run.limit(), 50);  // 2 MiB x limit within 100 MiB
+  EXPECT_GE(run.limit(), 32);
+  EXPECT_LE(run.controller().ceiling(), 50);
+}
+
+TEST(AutoConcurrencyTest, DecidesNothingWhenTheLimitIsNotInUse) {
+  FakeRun run(Opts(150, 1000), Knee(1e9));
+  run.set_in_flight(5);  // end of the list: 5 left
+  EXPECT_EQ(run.Run(30000), 150);
+  EXPECT_EQ(run.limit(), 150);
+}
+
+TEST(AutoConcurrencyTest, MeasuresFromTheFirstAnswersNotFromTheStart) {
+  // Nothing finishes for the first 2 s (connections, first bytes); a window
+  // counting those would see a low rate and a long latency and then wait
+  // seconds before each step.
+  FakeRun run(Opts(64, 1000), [](int) { return 0.0; });
+  EXPECT_EQ(run.Run(2000), 64);
+  run.set_rate(Knee(1e9));
+  run.Run(4000);
+  EXPECT_GE(run.limit(), 256);
+}
+
+}  // namespace
+}  // namespace cfm
