@@ -2,17 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.h"
+
 namespace cfm {
 namespace {
-
-HttpResponse Response(long status, std::string body,
-                      std::vector<std::pair<std::string, std::string>> h = {}) {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers = std::move(h);
-  return r;
-}
 
 TEST(S3ErrorTest, ClassificationTable) {
   struct Case {
@@ -54,7 +47,7 @@ TEST(S3ErrorTest, ReadableMessageFromS3Xml) {
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<Error><Code>AccessDenied</Code><Message>Access Denied</Message>"
       "<RequestId>ABC</RequestId><HostId>xyz=</HostId></Error>";
-  S3Error e = S3ErrorFromResponse("PUT images/a.jpg", Response(403, xml));
+  S3Error e = S3ErrorFromResponse("PUT images/a.jpg", MakeAnswer(403, xml));
   EXPECT_EQ(e.http_status, 403);
   EXPECT_EQ(e.code, "AccessDenied");
   EXPECT_EQ(e.request_id, "ABC");
@@ -73,7 +66,7 @@ TEST(S3ErrorTest, SignatureErrorDetailsStayOutOfTheMessage) {
       "<StringToSign>AWS4-HMAC-SHA256\n...</StringToSign>"
       "<CanonicalRequest>PUT\n/k</CanonicalRequest><RequestID>R-9</RequestID>"
       "</Error>";
-  S3Error e = S3ErrorFromResponse("PUT k", Response(403, xml));
+  S3Error e = S3ErrorFromResponse("PUT k", MakeAnswer(403, xml));
   EXPECT_EQ(e.error_class, S3ErrorClass::kStopRun);
   EXPECT_EQ(e.request_id, "R-9");  // moto spells it RequestID
   EXPECT_EQ(e.status.message(),
@@ -87,7 +80,7 @@ TEST(S3ErrorTest, NestedErrorResponseForm) {
       "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAccessKeyId"
       "</Code><Message>The AWS Access Key Id you provided does not exist in "
       "our records.</Message></Error><RequestId>Q</RequestId></ErrorResponse>";
-  S3Error e = S3ErrorFromResponse("GET /", Response(403, xml));
+  S3Error e = S3ErrorFromResponse("GET /", MakeAnswer(403, xml));
   EXPECT_EQ(e.code, "InvalidAccessKeyId");
   EXPECT_EQ(e.request_id, "Q");
   EXPECT_EQ(e.error_class, S3ErrorClass::kStopRun);
@@ -95,16 +88,16 @@ TEST(S3ErrorTest, NestedErrorResponseForm) {
 
 TEST(S3ErrorTest, BodylessResponsesDeriveCodeFromStatus) {
   S3Error e = S3ErrorFromResponse(
-      "HEAD k", Response(404, "", {{"x-amz-request-id", "HID"}}));
+      "HEAD k", MakeAnswer(404, "", {{"x-amz-request-id", "HID"}}));
   EXPECT_EQ(e.code, "NoSuchKey");
   EXPECT_EQ(e.status.code(), Status::Code::kNotFound);
   EXPECT_EQ(e.status.message(),
             "HEAD k: 404 NoSuchKey: Not Found "
             "(request id HID)");
-  EXPECT_EQ(S3ErrorFromResponse("HEAD k", Response(403, "")).error_class,
+  EXPECT_EQ(S3ErrorFromResponse("HEAD k", MakeAnswer(403, "")).error_class,
             S3ErrorClass::kStopRun);
   S3Error proxy =
-      S3ErrorFromResponse("PUT k", Response(502, "<html>Bad gateway</html>"));
+      S3ErrorFromResponse("PUT k", MakeAnswer(502, "<html>Bad gateway</html>"));
   EXPECT_EQ(proxy.code, "");
   EXPECT_EQ(proxy.error_class, S3ErrorClass::kRetry);
   EXPECT_EQ(proxy.status.message(), "PUT k: 502");
@@ -113,7 +106,7 @@ TEST(S3ErrorTest, BodylessResponsesDeriveCodeFromStatus) {
 TEST(S3ErrorTest, MessagesAreOneBoundedLine) {
   std::string xml = "<Error><Code>X</Code><Message>line1\nline2" +
                     std::string(1000, 'a') + "</Message></Error>";
-  S3Error e = S3ErrorFromResponse("PUT k", Response(400, xml));
+  S3Error e = S3ErrorFromResponse("PUT k", MakeAnswer(400, xml));
   EXPECT_EQ(e.message.find('\n'), std::string::npos);
   EXPECT_LT(e.message.size(), 310u);
   EXPECT_EQ(e.message.substr(0, 12), "line1 line2a");

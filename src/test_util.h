@@ -1,5 +1,5 @@
-// Helpers for unit tests: a temporary directory removed at scope exit, and
-// whole-file read/write.
+// Helpers for unit tests: a temporary directory removed at scope exit,
+// whole-file read/write, and an HTTP answer built in one call.
 #ifndef CFMIGRATE_TEST_UTIL_H_
 #define CFMIGRATE_TEST_UTIL_H_
 
@@ -9,6 +9,10 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "http.h"
 
 namespace cfm {
 
@@ -25,6 +29,17 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// An answer as an HttpClient returns it: status, body and headers.
+inline HttpResponse MakeAnswer(
+    long status, std::string body = "",
+    std::vector<std::pair<std::string, std::string>> headers = {}) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers = std::move(headers);
+  return r;
+}
 
 inline void WriteFile(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
