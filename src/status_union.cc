@@ -66,7 +66,7 @@ std::string ShardLine(const ShardView& v, int64_t now) {
   std::string figures = StringPrintf(
       "%llu of %llu done (%s), %llu failed", (unsigned long long)s.done,
       (unsigned long long)s.total, Percent(s.done, s.total).c_str(),
-      (unsigned long long)(s.failed + s.malformed));
+      static_cast<unsigned long long>(s.failed) + s.malformed);
   int64_t age = now - s.updated_at;
   if (v.dead)
     return line + "DEAD: not finished and no status update for " +
