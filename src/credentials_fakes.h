@@ -12,6 +12,7 @@
 
 #include "credentials.h"
 #include "credentials_sources.h"
+#include "test_util.h"
 
 namespace cfm {
 
@@ -68,16 +69,6 @@ class FakeHttpClient : public HttpClient {
  private:
   std::shared_ptr<FakeWorld> world_;
 };
-
-inline HttpResponse Reply(
-    long status, std::string body,
-    std::vector<std::pair<std::string, std::string>> headers = {}) {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers = std::move(headers);
-  return r;
-}
 
 // A CredentialsEnv over `world`; run_process is the real /bin/sh with 10 s.
 inline CredentialsEnv FakeEnv(std::shared_ptr<FakeWorld> world) {

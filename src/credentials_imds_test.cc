@@ -29,24 +29,25 @@ class ImdsTest : public ::testing::Test {
     if (r.method == "PUT" &&
         r.url == std::string(kBase) + "/latest/api/token") {
       if (HeaderOf(r, "X-aws-ec2-metadata-token-ttl-seconds") != "21600")
-        return Reply(400, "");
+        return MakeAnswer(400, "");
       valid_token_ = "tok" + std::to_string(++tokens_issued_);
-      return Reply(200, valid_token_,
-                   {{"x-aws-ec2-metadata-token-ttl-seconds", token_ttl_}});
+      return MakeAnswer(200, valid_token_,
+                        {{"x-aws-ec2-metadata-token-ttl-seconds", token_ttl_}});
     }
     if (HeaderOf(r, "X-aws-ec2-metadata-token") != valid_token_ ||
         valid_token_.empty())
-      return Reply(401, "");
-    if (r.url == std::string(kBase) + kRolePath) return Reply(200, "my-role\n");
+      return MakeAnswer(401, "");
+    if (r.url == std::string(kBase) + kRolePath)
+      return MakeAnswer(200, "my-role\n");
     if (r.url == std::string(kBase) + kRolePath + "my-role")
-      return Reply(200,
-                   std::string("{\"Code\":\"Success\",\"Type\":"
-                               "\"AWS-HMAC\",\"AccessKeyId\":"
-                               "\"ASIAIMDS00000001\",\"SecretAccessKey\":\"") +
-                       kSecret +
-                       "\",\"Token\":\"imdstoken\",\"Expiration\":"
-                       "\"2027-03-01T00:00:00Z\"}");
-    return Reply(404, "");
+      return MakeAnswer(
+          200, std::string("{\"Code\":\"Success\",\"Type\":"
+                           "\"AWS-HMAC\",\"AccessKeyId\":"
+                           "\"ASIAIMDS00000001\",\"SecretAccessKey\":\"") +
+                   kSecret +
+                   "\",\"Token\":\"imdstoken\",\"Expiration\":"
+                   "\"2027-03-01T00:00:00Z\"}");
+    return MakeAnswer(404, "");
   }
 
   std::shared_ptr<FakeWorld> world_ = std::make_shared<FakeWorld>();
@@ -98,8 +99,8 @@ TEST_F(ImdsTest, Stale401TokenIsReplacedOnce) {
 TEST_F(ImdsTest, PersistentUnauthorizedGivesUp) {
   world_->http = [this](const HttpRequest& r) -> Result<HttpResponse> {
     if (r.method == "PUT")
-      return Reply(200, "tok" + std::to_string(++tokens_issued_));
-    return Reply(401, "");
+      return MakeAnswer(200, "tok" + std::to_string(++tokens_issued_));
+    return MakeAnswer(401, "");
   };
   Result<AwsCredentials> r = NewInstanceMetadataSource(env_)->Fetch();
   EXPECT_EQ(r.status().code(), Status::Code::kAuth);
@@ -108,11 +109,12 @@ TEST_F(ImdsTest, PersistentUnauthorizedGivesUp) {
 
 TEST_F(ImdsTest, FallsBackToImdsV1WhenTokenEndpointIsMissing) {
   world_->http = [](const HttpRequest& r) -> Result<HttpResponse> {
-    if (r.method == "PUT") return Reply(404, "");
-    if (!HeaderOf(r, "X-aws-ec2-metadata-token").empty()) return Reply(400, "");
-    if (r.url.back() == '/') return Reply(200, "v1role");
-    return Reply(200, std::string("{\"AccessKeyId\":\"ASIAV1ROLE000001\","
-                                  "\"SecretAccessKey\":\"s\"}"));
+    if (r.method == "PUT") return MakeAnswer(404, "");
+    if (!HeaderOf(r, "X-aws-ec2-metadata-token").empty())
+      return MakeAnswer(400, "");
+    if (r.url.back() == '/') return MakeAnswer(200, "v1role");
+    return MakeAnswer(200, std::string("{\"AccessKeyId\":\"ASIAV1ROLE000001\","
+                                       "\"SecretAccessKey\":\"s\"}"));
   };
   Result<AwsCredentials> creds = NewInstanceMetadataSource(env_)->Fetch();
   ASSERT_TRUE(creds.ok()) << creds.status().ToString();
@@ -127,7 +129,7 @@ TEST_F(ImdsTest, DisabledEndpointOverrideAndNoRole) {
   world_->vars["AWS_EC2_METADATA_DISABLED"] = "false";
   world_->vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://127.0.0.1:9/";
   world_->http = [](const HttpRequest& r) -> Result<HttpResponse> {
-    return r.method == "PUT" ? Reply(200, "t") : Reply(404, "");
+    return r.method == "PUT" ? MakeAnswer(200, "t") : MakeAnswer(404, "");
   };
   r = NewInstanceMetadataSource(env_)->Fetch();
   EXPECT_EQ(r.status().message(),
@@ -144,9 +146,9 @@ TEST_F(ImdsTest, TransportFailureIsRetriedOnceAndNamed) {
 
 TEST_F(ImdsTest, BadJsonNeverQuotesTheSecret) {
   world_->http = [](const HttpRequest& r) -> Result<HttpResponse> {
-    if (r.method == "PUT") return Reply(200, "t");
-    if (r.url.back() == '/') return Reply(200, "role");
-    return Reply(
+    if (r.method == "PUT") return MakeAnswer(200, "t");
+    if (r.url.back() == '/') return MakeAnswer(200, "role");
+    return MakeAnswer(
         200, std::string("{\"AccessKeyId\":\"ASIAX\",\"SecretAccessKey\":\"") +
                  kSecret + "\",\"Expiration\":\"" + kSecret + "\"}");
   };

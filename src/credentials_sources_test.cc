@@ -212,10 +212,10 @@ TEST_F(SourcesTest, ContainerRelativeUriWithTokenFile) {
   world_->vars["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = "/var/token";
   world_->files["/var/token"] = "tok-from-file\n";
   world_->http = [](const HttpRequest&) -> Result<HttpResponse> {
-    return Reply(200, std::string("{\"AccessKeyId\":\"ASIACONTAINER001\","
-                                  "\"SecretAccessKey\":\"") +
-                          kSecret + "\",\"Token\":\"" + kToken +
-                          "\",\"Expiration\":\"2027-01-01T00:00:00Z\"}");
+    return MakeAnswer(200, std::string("{\"AccessKeyId\":\"ASIACONTAINER001\","
+                                       "\"SecretAccessKey\":\"") +
+                               kSecret + "\",\"Token\":\"" + kToken +
+                               "\",\"Expiration\":\"2027-01-01T00:00:00Z\"}");
   };
   Result<AwsCredentials> creds = NewContainerSource(env_)->Fetch();
   ASSERT_TRUE(creds.ok()) << creds.status().ToString();
@@ -240,12 +240,14 @@ TEST_F(SourcesTest, ContainerFullUriRules) {
   world_->vars["AWS_CONTAINER_CREDENTIALS_FULL_URI"] =
       "http://127.0.0.1:8080/creds";
   world_->http = [](const HttpRequest&) -> Result<HttpResponse> {
-    return Reply(403, std::string("{\"SecretAccessKey\":\"") + kSecret + "\"}");
+    return MakeAnswer(403,
+                      std::string("{\"SecretAccessKey\":\"") + kSecret + "\"}");
   };
   Result<AwsCredentials> r = source->Fetch();
   EXPECT_EQ(r.status().message(), "HTTP 403 from 127.0.0.1:8080");
   world_->http = [](const HttpRequest&) -> Result<HttpResponse> {
-    return Reply(200, std::string("{\"SecretAccessKey\":\"") + kSecret + "\"}");
+    return MakeAnswer(200,
+                      std::string("{\"SecretAccessKey\":\"") + kSecret + "\"}");
   };
   r = source->Fetch();
   EXPECT_EQ(r.status().message(), "127.0.0.1:8080: reply has no AccessKeyId");

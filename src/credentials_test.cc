@@ -248,12 +248,14 @@ class ChainTest : public ::testing::Test {
     world_->vars["AWS_EC2_METADATA_DISABLED"] = "false";
     world_->http = [](const HttpRequest& r) -> Result<HttpResponse> {
       if (r.url == "http://127.0.0.1/c")
-        return Reply(200, std::string("{\"AccessKeyId\":\"ASIACONTAINER0001\","
+        return MakeAnswer(200,
+                          std::string("{\"AccessKeyId\":\"ASIACONTAINER0001\","
                                       "\"SecretAccessKey\":\"") +
                               kSecret + "\",\"Token\":\"" + kToken + "\"}");
-      if (r.method == "PUT") return Reply(200, "t");
-      if (r.url.back() == '/') return Reply(200, "role");
-      return Reply(200, std::string("{\"AccessKeyId\":\"ASIAINSTANCE00001\","
+      if (r.method == "PUT") return MakeAnswer(200, "t");
+      if (r.url.back() == '/') return MakeAnswer(200, "role");
+      return MakeAnswer(200,
+                        std::string("{\"AccessKeyId\":\"ASIAINSTANCE00001\","
                                     "\"SecretAccessKey\":\"") +
                             kSecret + "\"}");
     };
@@ -292,9 +294,9 @@ TEST_F(ChainTest, FailingSourceIsReportedAndTheChainGoesOn) {
       "[default]\ncredential_process = echo broken >&2; exit 1\n";
   world_->vars["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://127.0.0.1/c";
   world_->http = [](const HttpRequest&) -> Result<HttpResponse> {
-    return Reply(200,
-                 "{\"AccessKeyId\":\"ASIACONTAINER0002\","
-                 "\"SecretAccessKey\":\"s\"}");
+    return MakeAnswer(200,
+                      "{\"AccessKeyId\":\"ASIACONTAINER0002\","
+                      "\"SecretAccessKey\":\"s\"}");
   };
   EXPECT_EQ(Run()->access_key_id, "ASIACONTAINER0002");
   world_->http = nullptr;
@@ -364,9 +366,9 @@ TEST_F(ChainTest, LogsNeverContainSecrets) {
                      kSecret + "\",\"Token\":\"" + kToken +
                      "\",\"Expiration\":\"2027-01-15T08:20:00Z\"}";
   world_->http = [&body](const HttpRequest& r) -> Result<HttpResponse> {
-    if (r.method == "PUT") return Reply(200, "imds-session-token");
-    if (r.url.back() == '/') return Reply(200, "role");
-    return Reply(200, body);
+    if (r.method == "PUT") return MakeAnswer(200, "imds-session-token");
+    if (r.url.back() == '/') return MakeAnswer(200, "role");
+    return MakeAnswer(200, body);
   };
   auto chain = NewDefaultCredentialsChain(FakeEnv(world_));
   Result<AwsCredentials> c = (*chain)->Get();
