@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "http.h"
 #include "pop_regions.h"
+#include "url_escape.h"
 
 namespace cfm {
 namespace {
@@ -62,7 +63,7 @@ int RunDetectRegion(const std::vector<std::string>& args) {
   std::unique_ptr<HttpClient> http = NewCurlHttpClient();
   HttpRequest request;
   request.method = "HEAD";
-  request.url = url;
+  request.url = NormalizeUrl(url);  // as written in the list, made legal
   request.timeout_ms = 15000;
   Result<HttpResponse> response = http->Send(request);
   RegionAdvice advice;

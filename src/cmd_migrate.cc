@@ -283,12 +283,16 @@ int RunMigrate(const std::vector<std::string>& args) {
     return code;
   // This worker's part of the list (all of it with one shard).
   const uint64_t total = scan.shard_unique_urls;
-  if (dry_run)
-    return DryRun(
-        {f.list, mapping, already_done, static_cast<int>(s.GetInt("SAMPLE")),
-         auto_limit ? auto_limit->limit()
-                    : static_cast<int>(s.GetInt("CONCURRENCY"))},
-        scan);
+  if (dry_run) {
+    DryRunOptions o{f.list, mapping, already_done,
+                    static_cast<int>(s.GetInt("SAMPLE")),
+                    auto_limit ? auto_limit->limit()
+                               : static_cast<int>(s.GetInt("CONCURRENCY"))};
+    EngineOptions engine = OptionsFrom(s);  // the sample asks as a run would
+    o.reject_types = engine.reject_types;
+    o.source_ca_file = engine.tls.source_ca_file;
+    return DryRun(o, scan);
+  }
 
   MigrateContext ctx;
   ctx.options = OptionsFrom(s);

@@ -8,6 +8,8 @@
 #include "http.h"
 #include "log.h"
 #include "progress.h"
+#include "source_answer.h"
+#include "url_escape.h"
 #include "url_list.h"
 
 namespace cfm {
@@ -82,7 +84,23 @@ void PrintCollisions(const CollisionReport& scan) {
       "each URL's path in its key.");
 }
 
-// HEADs every picked URL; prints each failure. Returns the exit code.
+// The HEAD for one sampled URL, asked the way migrate asks for the image:
+// the URL made legal, identity encoding, redirects followed, the source's
+// CA bundle.
+HttpRequest SampleRequest(const DryRunOptions& o, const std::string& url) {
+  HttpRequest req;
+  req.method = "HEAD";
+  req.url = NormalizeUrl(url);  // the list keeps it as written
+  req.headers = {{"Accept-Encoding", "identity"}};
+  req.max_redirects = kMaxSourceRedirects;
+  req.ca_file = o.source_ca_file;
+  req.timeout_ms = 10000;
+  return req;
+}
+
+// HEADs every picked URL; prints each failure: no answer, a status other
+// than 200, or a 200 migrate would refuse to store (an encoded body, an
+// error page's media type). Returns the exit code.
 int Sample(const DryRunOptions& o, const std::vector<std::string>& picked,
            uint64_t todo) {
   auto http = NewCurlHttpClient();
@@ -90,10 +108,11 @@ int Sample(const DryRunOptions& o, const std::vector<std::string>& picked,
   double latency = 0;
   std::vector<std::string> failures;
   for (const std::string& url : picked) {
-    HttpRequest req;
-    req.method = "HEAD";
-    req.url = url;
-    req.timeout_ms = 10000;
+    HttpRequest req = SampleRequest(o, url);
+    if (req.url.find('\0') != std::string::npos) {
+      failures.push_back("  HEAD " + url + ": malformed url: NUL byte");
+      continue;
+    }
     int64_t t0 = o.clock->NowMs();
     Result<HttpResponse> r = http->Send(req);
     int64_t took_ms = o.clock->NowMs() - t0;
@@ -101,10 +120,14 @@ int Sample(const DryRunOptions& o, const std::vector<std::string>& picked,
       ++answered;
       latency += static_cast<double>(took_ms) / 1000.0;
     }
-    if (!r.ok() || r->status != 200) {
-      failures.push_back("  HEAD " + url + ": " +
-                         (r.ok() ? "http " + std::to_string(r->status)
-                                 : r.status().ToString()));
+    std::string why =
+        !r.ok() ? r.status().ToString()
+        : r->status != 200
+            ? "http " + std::to_string(r->status)
+            : RejectSourceAnswer(r->Header("content-encoding"),
+                                 r->Header("content-type"), o.reject_types);
+    if (!why.empty()) {
+      failures.push_back("  HEAD " + url + ": " + why);
       continue;
     }
     bytes += std::strtoull(r->Header("content-length").c_str(), nullptr, 10);

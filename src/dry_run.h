@@ -20,17 +20,24 @@ struct DryRunOptions {
   int sample = 0;                // source URLs to HEAD (0: none)
   int concurrency = 150;         // CONCURRENCY, for the time estimate
   Clock* clock = SystemClock();  // times the HEADs; borrowed
+  // A sampled 200 of one of these media types is an error page, as in a
+  // run (REJECT_CONTENT_TYPES); the source's CA bundle ("": the system's).
+  std::vector<std::string> reject_types = {"text/html"};
+  std::string source_ca_file;
 };
 
 // Prints the counts table (lines, unique, duplicates, malformed, already
 // completed, to copy, key collisions); malformed lines by reason with the
 // first examples and their line numbers; colliding keys with examples; 5
 // sample keys; with `sample` > 0, HEADs that many random source URLs,
-// lists every failure and estimates bytes and time from the sizes, the
-// measured latency with `concurrency` in flight, and the bandwidth.
+// lists every failure (no answer, not 200, or a 200 a run would not store:
+// Content-Encoding other than identity, a REJECT_CONTENT_TYPES media type;
+// redirects are followed as a run follows them) and estimates bytes and
+// time from the sizes, the measured latency with `concurrency` in flight,
+// and the bandwidth.
 // Returns the exit code: 2 with key collisions or no usable URL at all, 1
-// with malformed lines or
-// when no sampled URL answered 200, else 0.
+// with malformed lines or when no sampled URL answered 200 with an image,
+// else 0.
 int DryRun(const DryRunOptions& options, const CollisionReport& scan);
 
 // A malformed line: its number, its URL and why.

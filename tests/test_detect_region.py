@@ -67,6 +67,12 @@ class DetectRegionTest(unittest.TestCase):
         self.assertNotIn("fallback", proc.stdout)
         self.assertEqual(self.server.methods, ["HEAD"])
 
+    def test_unencoded_url_is_asked_legally(self):
+        # As an API writes it: a raw space, which curl would refuse.
+        proc = self.detect("--url", self.base + "/pop/FRA56-P1/a b.jpg")
+        self.assertAdvice(proc, "eu-central-1", "FRA56-P1")
+        self.assertNotIn("fallback", proc.stdout)
+
     def test_frankfurt_pop(self):
         proc = self.detect("--url", self.base + "/pop/FRA56-P1/a.jpg")
         self.assertAdvice(proc, "eu-central-1", "FRA56-P1", "Frankfurt, DE")

@@ -2,12 +2,16 @@
 in full: malformed lines by reason with line numbers, collisions with the
 whole counts table, every failed sample HEAD, and an estimate that says what
 bounds it. --sample without --dry-run starts nothing (exit 2). Every line is
-in migration.log too."""
+in migration.log too. The sample asks the way a run asks: an answer a run
+would refuse to store (an error page, a compressed body) is a failure, not
+an image, and redirects and unencoded URLs are handled as a run handles
+them."""
 import os
 import re
 import unittest
 
 from migrate_rig import MigrateTestCase
+from servers.cdn_origin import CdnOrigin
 
 
 class DryRunTest(MigrateTestCase):
@@ -123,6 +127,56 @@ class DryRunTest(MigrateTestCase):
         self.assertEqual(self.origin.hits(path), 0)
         self.assertFalse(os.path.exists(
             os.path.join(self.state_dir, "completed.txt")))
+
+
+class DryRunSampleAnswersTest(MigrateTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.origin = CdnOrigin().start()
+        cls.addClassCleanup(cls.origin.stop)
+
+    def _sample(self, urls):
+        return self.migrate(urls, extra=["--dry-run", "--sample",
+                                         str(len(urls))])
+
+    def test_error_pages_and_compressed_bodies_are_not_an_estimate(self):
+        top = self.unique("refuse")
+        html, gz = f"/{top}/page.jpg", f"/{top}/gz.jpg"
+        for path in (html, gz):
+            self.origin.add(path, size=5000)
+        self.origin.answer(html, {"html": True})
+        self.origin.answer(gz, {"encoding": "gzip"})
+        html_url, gz_url = self.origin.url(html), self.origin.url(gz)
+        run = self._sample([html_url, gz_url])
+        # Both answered 200; a run would store neither: no estimate, exit 1.
+        self.assertEqual(run.code, 1, run)
+        out = run.stdout.splitlines()
+        start = out.index("sample of 2 source URLs: 0 answered 200, "
+                          "2 failed:")
+        self.assertEqual(sorted(out[start + 1:start + 3]), sorted([
+            f"  HEAD {html_url}: source answered text/html",
+            f"  HEAD {gz_url}: source sent Content-Encoding: gzip"]))
+        self.assertEqual(out[start + 3],
+                         "no sampled source URL answered 200: no estimate")
+
+    def test_redirects_and_unencoded_urls_are_asked_as_a_run_asks(self):
+        top = self.unique("ask")
+        moved, target = f"/{top}/old.jpg", f"/{top}/new.jpg"
+        spaced = f"/{top}/with space.jpg"
+        self.origin.add(target, size=7000)
+        self.origin.add(moved, size=7000)
+        self.origin.answer(moved, {"redirect": 301, "location": target})
+        self.origin.add(spaced, size=7000)
+        # The list keeps the space as an API wrote it.
+        run = self._sample([self.origin.url(moved),
+                            self.origin.base_url() + spaced[1:]])
+        self.assertEqual(run.code, 0, run)
+        self.assertIn("sample of 2 source URLs: 2 answered 200, 0 failed\n"
+                      "mean size 7 KB:", run.stdout)
+        self.assertEqual(self.origin.hits(target), 1)
+        self.assertEqual(self.origin.hits(spaced), 1)
 
 
 if __name__ == "__main__":
