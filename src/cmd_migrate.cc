@@ -284,10 +284,13 @@ int RunMigrate(const std::vector<std::string>& args) {
   // This worker's part of the list (all of it with one shard).
   const uint64_t total = scan.shard_unique_urls;
   if (dry_run) {
-    DryRunOptions o{f.list, mapping, already_done,
-                    static_cast<int>(s.GetInt("SAMPLE")),
-                    auto_limit ? auto_limit->limit()
-                               : static_cast<int>(s.GetInt("CONCURRENCY"))};
+    DryRunOptions o;
+    o.list_path = f.list;
+    o.mapping = mapping;
+    o.already_done = already_done;
+    o.sample = static_cast<int>(s.GetInt("SAMPLE"));
+    o.concurrency = auto_limit ? auto_limit->limit()
+                               : static_cast<int>(s.GetInt("CONCURRENCY"));
     EngineOptions engine = OptionsFrom(s);  // the sample asks as a run would
     o.reject_types = engine.reject_types;
     o.source_ca_file = engine.tls.source_ca_file;

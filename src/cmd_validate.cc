@@ -197,9 +197,12 @@ class Checks {
 Status Judge(Run* run, ListingIndex* index, GoneUrls* gone) {
   const Settings& s = run->settings;
   ValidateReport& r = run->report;
-  Status st = LoadGoneUrls({StatePath(s, "failed_transfers.prev.txt"),
-                            StatePath(s, "failed_transfers.txt")},
-                           gone);
+  std::vector<std::string> failure_lists = {
+      StatePath(s, "failed_transfers.prev.txt"),
+      StatePath(s, "failed_transfers.txt")};
+  if (run->scale_out.state)  // every shard's, merged by MergeShardRecords
+    failure_lists.push_back(StatePath(s, kUnionFailedFile));
+  Status st = LoadGoneUrls(failure_lists, gone);
   if (!st.ok()) return st;
   RecordedObjects records(*index);
   st = ApplyCompleted(StatePath(s, "completed.txt"), r.bucket, index, &records,

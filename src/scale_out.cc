@@ -234,6 +234,15 @@ int MergeShardRecords(const ScaleOut& so, const Settings& s,
                Plural(u->segments, "new segment"),
                Plural(u->shard_count, "shard"),
                Plural(u->known_segments, "segment"));
+  // Each shard's last failure list: a URL its source answered 404/410/403
+  // is gone at the source, not missing (validate's gone.txt).
+  Result<size_t> lists = MergeUnionFailures(
+      so.NewStateStore().get(), so.state->key, StatePath(s, kUnionFailedFile));
+  if (!lists.ok()) {
+    spdlog::error("STATE_URI {}: {}", so.state->ToString(),
+                  lists.status().ToString());
+    return 2;
+  }
   if (u->shard_count < 2) return -1;
   Result<std::vector<uint64_t>> per_shard =
       CountUrlsPerShard(list, m, u->shard_count);

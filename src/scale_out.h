@@ -86,9 +86,14 @@ struct ShardTally {
   nlohmann::json Json() const;
 };
 
+// Where validate with STATE_URI keeps every shard's last failure list (in
+// STATE_DIR; replaced by each validate).
+constexpr const char* kUnionFailedFile = "state_uri_failed_transfers.txt";
+
 // validate with STATE_URI: appends every shard's records this STATE_DIR
-// has not merged yet to its completed.txt (see MergeUnionRecords) and,
-// when the shards are more than one, counts the list's URLs per shard
+// has not merged yet to its completed.txt (see MergeUnionRecords), copies
+// every shard's failed_transfers.txt into kUnionFailedFile (gone URLs)
+// and, when the shards are more than one, counts the list's URLs per shard
 // into `tally`. Returns -1, or 2 after logging why.
 int MergeShardRecords(const ScaleOut& so, const Settings& s,
                       const std::string& list, const KeyMappingOptions& m,

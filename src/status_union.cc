@@ -10,6 +10,7 @@
 #include <set>
 
 #include "cli.h"
+#include "file_util.h"
 #include "progress.h"
 #include "state_sync.h"
 
@@ -245,6 +246,31 @@ Result<UnionCounts> MergeUnionRecords(ObjectStore* store,
     ++counts.segments;
   }
   return counts;
+}
+
+Result<size_t> MergeUnionFailures(ObjectStore* store,
+                                  const std::string& state_prefix,
+                                  const std::string& out_path) {
+  Result<std::vector<std::string>> keys = store->List(state_prefix);
+  if (!keys.ok()) return keys.status();
+  std::string all;
+  size_t lists = 0;
+  for (const std::string& key : *keys) {
+    ShardSpec shard;
+    std::string_view rest;
+    if (!SplitShardKey(std::string_view(key).substr(state_prefix.size()),
+                       &shard, &rest) ||
+        rest != "failed_transfers.txt")
+      continue;
+    Result<std::string> body = store->Get(key);
+    if (!body.ok()) return body.status();
+    all += *body;
+    if (!all.empty() && all.back() != '\n') all.push_back('\n');
+    ++lists;
+  }
+  Status s = WriteFileAtomically(out_path, all, kPrivateFileMode);
+  if (!s.ok()) return s;
+  return lists;
 }
 
 }  // namespace cfm

@@ -71,6 +71,15 @@ Result<UnionCounts> MergeUnionRecords(ObjectStore* store,
                                       const std::string& completed_path,
                                       const std::string& merged_path);
 
+// Replaces `out_path` with the failed_transfers.txt of every shard under
+// `state_prefix` (each one's last run), one after the other in key order,
+// so validate can tell a URL gone at the source from a missing one.
+// Returns how many lists were found; fails with the store's error or
+// kIOError naming the file.
+Result<size_t> MergeUnionFailures(ObjectStore* store,
+                                  const std::string& state_prefix,
+                                  const std::string& out_path);
+
 }  // namespace cfm
 
 #endif  // CFMIGRATE_STATUS_UNION_H_

@@ -112,5 +112,32 @@ TEST(StatusUnionTest, MergesEachSegmentOnceAcrossShards) {
   EXPECT_EQ(ReadFile(completed), kCompletedHeader + a + b);
 }
 
+TEST(StatusUnionTest, MergesEveryShardsFailureListReplacingTheLastMerge) {
+  MemoryObjectStore store;
+  TempDir dir;
+  std::string out = dir.File("union_failed.txt");
+  ASSERT_TRUE(store
+                  .Put("p/shard-0-of-2/failed_transfers.txt",
+                       "http://h/a.jpg\tsource http 404")
+                  .ok());  // no final newline
+  ASSERT_TRUE(store
+                  .Put("p/shard-1-of-2/failed_transfers.txt",
+                       "http://h/b.jpg\tsource http 410\n")
+                  .ok());
+  ASSERT_TRUE(store.Put("p/shard-1-of-2/status.json", "{}").ok());
+  ASSERT_TRUE(store.Put("p/other/failed_transfers.txt", "x\n").ok());
+  Result<size_t> n = MergeUnionFailures(&store, "p/", out);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 2u);
+  EXPECT_EQ(ReadFile(out),
+            "http://h/a.jpg\tsource http 404\nhttp://h/b.jpg\tsource http "
+            "410\n");
+  // A shard's re-run replaced its list: the merge follows, nothing stale.
+  ASSERT_TRUE(store.Put("p/shard-0-of-2/failed_transfers.txt", "").ok());
+  n = MergeUnionFailures(&store, "p/", out);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(ReadFile(out), "http://h/b.jpg\tsource http 410\n");
+}
+
 }  // namespace
 }  // namespace cfm

@@ -206,6 +206,35 @@ class ScaleOutTest(MigrateTestCase):
         self.assertEqual(by_shard["shard 2 of 4"], 7)
         self.assertEqual(sum(by_shard.values()), 7)
 
+    def test_union_validate_tells_gone_from_missing(self):
+        paths, images = self.make_images(6)
+        gone = f"/{self.unique('so-gone')}/img-gone.jpg"  # never added: 404
+        urls = [self.origin.url(p) for p in paths + [gone]]
+        list_uri = self.put_list(urls, key="lists/gone.txt")
+        dirs = [self.fresh_dir() for _ in range(2)]
+        procs = [self.start_shard(i, list_uri, dirs[i], count=2)
+                 for i in range(2)]
+        codes = sorted(self.finish(p)[0] for p in procs)
+        self.assertEqual(codes, [0, 1])  # the gone URL's shard exits 1
+        p, report = self.validate(list_uri)
+        # Gone at the source (a shard's failure list says 404), not missing:
+        # exit 1 still, but a re-run is not the advice.
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("RESULT: complete except 1 gone at the source", p.stdout)
+        self.assertEqual(report["missing"], 0)
+        d = self.fresh_dir()
+        p = self.cli("validate", "--source-urls-file", list_uri,
+                     "--destination-bucket", self.bucket,
+                     "--source-url-prefix", self.origin.base_url(),
+                     "--state-dir", d, "--state-uri", self.state_uri,
+                     "--accept-gone", state_dir=d)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        with open(os.path.join(d, "gone.txt")) as f:
+            self.assertEqual(f.read(), urls[-1] + "\thttp 404\n")
+        with open(os.path.join(d, "missing.txt")) as f:
+            self.assertEqual(f.read(), "")
+        self.assertEqual(len(self.bucket_objects()), 6)
+
     @staticmethod
     def _shard_of(key):
         h = 0xcbf29ce484222325
