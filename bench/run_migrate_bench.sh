@@ -58,6 +58,8 @@
 #   --cfm-args "ARGS"     extra cfmigrate arguments (e.g. "--checksum none")
 #   --cfm-env "A=1 B=2"   extra environment for cfmigrate (e.g.
 #                         "MALLOC_ARENA_MAX=2"); both show in the variant name
+#   --cfm-env-b "A=1"     environment for the cfmigrate-b variant instead of
+#                         --cfm-env (e.g. SOURCE_HTTP_VERSION=2 against 1.1)
 #   --no-ca-workaround    https source: give cfmigrate only CURL_CA_BUNDLE, not
 #                         also AWS_CA_BUNDLE (shows whether objects over
 #                         10 MB still fail with "connection error")
@@ -95,6 +97,8 @@ CFM_B=""
 SOURCE_RATE=""
 CFM_EXTRA_ARGS=()
 CFM_EXTRA_ENV=()
+CFM_B_ENV=()
+CFM_B_ENV_SET=0
 RESULTS=""
 WORKPARENT=""
 KEEP=0
@@ -131,6 +135,7 @@ while [[ $# -gt 0 ]]; do
     --source-rate) SOURCE_RATE=$2; shift 2 ;;
     --cfm-args) read -r -a CFM_EXTRA_ARGS <<<"$2"; shift 2 ;;
     --cfm-env) read -r -a CFM_EXTRA_ENV <<<"$2"; shift 2 ;;
+    --cfm-env-b) read -r -a CFM_B_ENV <<<"$2"; CFM_B_ENV_SET=1; shift 2 ;;
     --results) RESULTS=$(realpath -m "$2"); shift 2 ;;
     --workdir) WORKPARENT=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
@@ -422,7 +427,8 @@ tool_cmd() {  # TOOL PROTO CONC OUTDIR -> CMD array
     local ca_env=()
     [[ $proto == https* ]] && ca_env=("${CFM_SRC_CA_ENV[@]}")
     local bin=$CFM; [[ $tool == cfmigrate-b ]] && bin=$CFM_B
-    CMD=("${CFM_ENV[@]}" "${ca_env[@]}" "${CFM_EXTRA_ENV[@]}" "$bin" migrate
+    tool_env "$tool"
+    CMD=("${CFM_ENV[@]}" "${ca_env[@]}" "${TOOL_ENV[@]}" "$bin" migrate
       --source-urls-file "$urls"
       --destination-bucket "$BUCKET" --source-url-prefix "$base"
       --state-dir "$out/state" --concurrency "$conc" "${CFM_EXTRA_ARGS[@]}")
@@ -452,12 +458,19 @@ cpu_snapshot() {  # -> "MACHINE_BUSY_S SERVERS_S": CPU seconds so far of the
     /proc/stat "${files[@]}" 2>/dev/null || echo "0 0"
 }
 
+tool_env() {  # TOOL -> TOOL_ENV array: --cfm-env, or --cfm-env-b for cfmigrate-b
+  TOOL_ENV=("${CFM_EXTRA_ENV[@]}")
+  [[ $1 == cfmigrate-b && $CFM_B_ENV_SET == 1 ]] && TOOL_ENV=("${CFM_B_ENV[@]}")
+  return 0
+}
+
 run_variant() {  # TOOL PROTO CONC RUN
   local tool=$1 proto=$2 conc=$3 run=$4 name variant rc=0 start end layout
   variant="$tool $proto"
   [[ $tool == cfmigrate* ]] && variant+=" c$conc"
-  if [[ $tool == cfmigrate* && ${#CFM_EXTRA_ARGS[@]}${#CFM_EXTRA_ENV[@]} != 00 ]]; then
-    local extra=("${CFM_EXTRA_ENV[@]}" "${CFM_EXTRA_ARGS[@]}")
+  tool_env "$tool"
+  if [[ $tool == cfmigrate* && ${#CFM_EXTRA_ARGS[@]}${#TOOL_ENV[@]} != 00 ]]; then
+    local extra=("${TOOL_ENV[@]}" "${CFM_EXTRA_ARGS[@]}")
     variant+=" [${extra[*]}]"
   fi
   [[ $tool == rclone ]] && variant+=" t$conc"

@@ -56,6 +56,7 @@ EngineOptions OptionsFrom(const Settings& s) {
   o.checksum = ParseChecksum(s.Get("CHECKSUM"));
   o.acl = s.Get("S3_ACL");
   o.tls = TlsTrustFromEnv(std::getenv);
+  o.source_http2 = s.Get("SOURCE_HTTP_VERSION") == "2";
   o.reject_types = ParseMediaTypeList(s.Get("REJECT_CONTENT_TYPES"));
   return o;
 }

@@ -119,7 +119,10 @@ void CurlTransport::Configure(Xfer* x) {
     curl_easy_setopt(e, CURLOPT_READFUNCTION, OnRead);
     curl_easy_setopt(e, CURLOPT_READDATA, x);
   }
-  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 64L << 10);
+  // TLS hands curl at most one 16 KB record per read, so a bigger receive
+  // buffer only costs memory there; plain http fills 64 KB per recv.
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE,
+                   r.url.rfind("https:", 0) == 0 ? 16L << 10 : 64L << 10);
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   if (r.offer_http2) {
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);

@@ -110,6 +110,8 @@ struct EngineOptions {
   int64_t part_size = 8 << 20;
   int large_workers = 2;
   TlsTrust tls;  // CA bundles for the source and for S3 ("": the system's)
+  // Offer HTTP/2 to the source by ALPN (SOURCE_HTTP_VERSION=2).
+  bool source_http2 = false;
   // A source 200 of one of these media types is an error page, not an
   // image (REJECT_CONTENT_TYPES, see source_answer.h).
   std::vector<std::string> reject_types = {"text/html"};

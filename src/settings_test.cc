@@ -245,5 +245,29 @@ TEST(SettingsTest, ConcurrencyTakesAutoAndMaxConcurrencyDefaultsTo1000) {
       << m;
 }
 
+TEST(SettingsTest, SourceHttpVersionTakesOnePointOneOrTwoOnly) {
+  Fixture f;
+  auto d = f.Load(kMigrate, {"--destination-bucket", "bkt"});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->Get("SOURCE_HTTP_VERSION"), "1.1");  // chosen by the rig
+  for (const char* v : {"1.1", "2"}) {
+    auto s = f.Load(
+        kMigrate, {"--destination-bucket", "bkt", "--source-http-version", v});
+    ASSERT_TRUE(s.ok()) << v << ": " << s.status().ToString();
+    EXPECT_EQ(s->Get("SOURCE_HTTP_VERSION"), v);
+  }
+  for (const char* v : {"1", "3", "http2", ""}) {
+    f.env["SOURCE_HTTP_VERSION"] = v;
+    auto bad = f.Load(kMigrate, {"--destination-bucket", "bkt"});
+    ASSERT_FALSE(bad.ok()) << v;
+    EXPECT_EQ(bad.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_NE(
+        bad.status().message().find("SOURCE_HTTP_VERSION='" + std::string(v) +
+                                    "' (environment): expected one of 1.1|2"),
+        std::string::npos)
+        << bad.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace cfm

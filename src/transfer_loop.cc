@@ -152,7 +152,7 @@ void TransferLoop::Impl::StartGet(Transfer* t) {
   r.timeout_ms = ctx->options.download_timeout_ms;
   r.connect_timeout_ms = ctx->options.connect_timeout_ms;
   r.max_redirects = kMaxSourceRedirects;
-  r.offer_http2 = true;
+  r.offer_http2 = ctx->options.source_http2;
   r.ca_file = ctx->options.tls.source_ca_file;
   StartLeg(&t->get, std::move(r));
 }
