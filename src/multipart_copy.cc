@@ -137,7 +137,12 @@ void MultipartCopies::Impl::OnFetchDone(Copy* c, Part* p,
   }
   if (c->total < 0) {
     if (!TakeFirstPart(c, p, r)) return;
-  } else if (r.status != 206 || r.Header("etag") != c->first_etag ||
+  } else if (r.status != 206) {
+    // The whole object again, past the first part: asked again.
+    UnitFailed(c, Index(p),
+               Retry(FailType::kSourceHttp, "source ignored Range (http 200)"));
+    return;
+  } else if (r.Header("etag") != c->first_etag ||
              multipart::TotalFromContentRange(r.Header("content-range")) !=
                  c->total) {
     FailObject(c, Failure{FailType::kSourceChanged, r.status,

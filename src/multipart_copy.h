@@ -6,7 +6,8 @@
 // timers. Owned and driven by one loop; its thread only.
 //
 // One copy: the first part's Range GET (a 404 there starts no upload; a 200
-// means the source ignores Range: the whole body is then split in memory),
+// means the source ignores Range: the whole body is then split in memory;
+// a 200 for a later part is a transient failure of that part),
 // CreateMultipartUpload, then up to kMaxPartsPerObject parts at once, each
 // fetched and uploaded with its own Content-MD5. The object's in-flight slot
 // always lets one part go; each further part takes a slot of its own only

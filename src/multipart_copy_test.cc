@@ -254,6 +254,18 @@ TEST(MultipartCopyTest, ASourceThatIgnoresRangeIsSplitFromMemory) {
   }
 }
 
+TEST(MultipartCopyTest, AWhole200ForALaterPartIsAskedAgain) {
+  MultipartRig rig(Body(300));
+  rig.source->answer = [&rig](int part, int n, FakeAnswer* a) {
+    if (part == 2 && n == 1) *a = Image(rig.source->body);
+    return true;
+  };
+  rig.Run();
+  ExpectCopied(rig);
+  EXPECT_EQ(rig.source->requests[2], 2);
+  EXPECT_EQ(rig.Uploads().size(), 3u);
+}
+
 TEST(MultipartCopyTest, AnErrorPageForARangeFailsAtOnceWithoutAnUpload) {
   MultipartRig rig(Body(300));
   rig.source->answer = [](int, int, FakeAnswer* a) {
