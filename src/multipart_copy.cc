@@ -160,7 +160,7 @@ void MultipartCopies::Impl::OnFetchDone(Copy* c, Part* p,
                          " of " + std::to_string(want) + " bytes)"));
     return;
   }
-  if (c->whole.empty()) p->body = std::move(p->sink.body);
+  if (c->whole.empty()) p->body.swap(p->sink.body);
   p->fetched = true;
   HashInOrder(c);
   if (c->upload_id.empty()) {
@@ -196,7 +196,7 @@ bool MultipartCopies::Impl::TakeFirstPart(Copy* c, Part* p,
     c->parts.push_back(std::move(next));
   }
   if (whole) {
-    c->whole = std::move(p->sink.body);
+    c->whole.swap(p->sink.body);
     if (static_cast<int64_t>(c->whole.size()) == c->total)
       for (auto& part : c->parts) part->fetched = true;
   }
