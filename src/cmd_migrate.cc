@@ -15,7 +15,6 @@
 #include "credentials.h"
 #include "dry_run.h"
 #include "failure_tally.h"
-#include "large_object.h"
 #include "live_view.h"
 #include "log.h"
 #include "migrate_context.h"
@@ -116,18 +115,18 @@ void TickAuto(AutoConcurrency* a, MigrateContext* ctx, ResultSink* sink) {
                   a->limit(), s.finished);
 }
 
-// Runs the monitor on the calling thread until the loops and the pool are
+// Runs the monitor on the calling thread until the loops are
 // done: progress lines, the terminal status line and status.json (through
 // `view`), fsync once a second, signals and the grace period, and the
 // CONCURRENCY=auto controller when `auto_limit` is not null.
 void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
-             LargeObjectPool* pool, const std::atomic<int>* loops_running,
+             const std::atomic<int>* loops_running,
              const std::atomic<int>* stop_signals, uint64_t total,
              uint64_t already_done, LiveView* view,
              AutoConcurrency* auto_limit) {
   Clock* clock = ctx->clock;
   int64_t last_sync = clock->NowMs();
-  while (loops_running->load() > 0 || pool->pending() > 0) {
+  while (loops_running->load() > 0) {
     clock->SleepMs(100);
     int64_t now = clock->NowMs();
     int signals = stop_signals->load();
@@ -327,8 +326,6 @@ int RunMigrate(const std::vector<std::string>& args) {
                   [&so](std::string_view url) { return so.shard.Owns(url); });
   ctx.feed = &feed;
   ctx.sink = &sink;
-  LargeObjectPool pool(&ctx);
-  ctx.large = &pool;
   // completed.txt may hold URLs of other lists too, so how many of this
   // list are done is known only as the feed reads it.
   spdlog::info(
@@ -356,10 +353,9 @@ int RunMigrate(const std::vector<std::string>& args) {
   std::unique_ptr<ObjectStore> state_store;
   std::unique_ptr<StateSync> sync =
       StartStateSync(so, s, started_at, &state_store);
-  Monitor(&ctx, &sink, &feed, &pool, &loops_running, stop_signals, total,
-          already_done, &view, auto_limit.get());
+  Monitor(&ctx, &sink, &feed, &loops_running, stop_signals, total, already_done,
+          &view, auto_limit.get());
   for (std::thread& t : threads) t.join();
-  pool.Close();
   feed.Stop();
   (void)sink.Sync();
 

@@ -1,9 +1,10 @@
 // A scripted Transport for engine tests: answers requests from scripts
 // (503 k times then 200, a reset in the middle of the body, a short body, a
-// stall, redirects, SlowDown), calls body sinks and sources the way curl
-// does (in chunks, honouring pause until Resume) and moves a FakeClock
-// instead of waiting: a Poll in which nothing can move advances the clock
-// by its timeout. Single-threaded; header-only, for tests.
+// stall, a late answer, redirects, SlowDown, or answers computed from the
+// request by a function, e.g. from its Range header), calls body sinks and
+// sources the way curl does (in chunks, honouring pause until Resume) and moves
+// a FakeClock instead of waiting: a Poll in which nothing can move advances the
+// clock by its timeout. Single-threaded; header-only, for tests.
 #ifndef CFMIGRATE_FAKE_TRANSPORT_H_
 #define CFMIGRATE_FAKE_TRANSPORT_H_
 
@@ -32,6 +33,8 @@ struct FakeAnswer {
   bool stall = false;  // never answers: times out after the request's timeout
   // A PUT that read its whole body and then never answers.
   bool stall_after_body = false;
+  // Answers only once the clock is this far past the request's start.
+  int64_t delay_ms = 0;
 };
 
 class FakeTransport : public Transport {
@@ -42,6 +45,7 @@ class FakeTransport : public Transport {
     std::string body;  // what was sent (streamed bodies too)
     int64_t started_ms = 0;
     long max_redirects = 0;
+    long timeout_ms = 0;
     std::string ca_file;
     std::string Header(const std::string& name) const {
       for (const auto& [n, v] : headers)
@@ -57,12 +61,19 @@ class FakeTransport : public Transport {
   void Script(std::string match, std::vector<FakeAnswer> answers) {
     scripts_.insert(scripts_.begin(), {std::move(match), std::move(answers)});
   }
+  // Requests whose "METHOD URL" contains `match` are answered by `serve`
+  // (given the request as seen) when no Script matches.
+  void Serve(std::string match,
+             std::function<FakeAnswer(const Seen& request)> serve) {
+    servers_.insert(servers_.begin(), {std::move(match), std::move(serve)});
+  }
   // Called at the start of every Poll (tests set flags from it).
   std::function<void(FakeTransport*)> on_poll;
 
   std::vector<Seen> seen;  // every request started, in order
   int sink_pauses = 0, source_pauses = 0, resumes = 0, cancels = 0;
   size_t max_chunk = kMaxSinkChunk;  // body bytes offered at once
+  size_t peak_in_flight = 0;         // the most transfers live at once
 
   Id Start(TransferRequest request) override {
     Xfer x;
@@ -72,9 +83,11 @@ class FakeTransport : public Transport {
     x.seen = seen.size();
     seen.push_back({x.request.method, x.request.url, x.request.headers,
                     std::string(x.request.body), x.started_ms,
-                    x.request.max_redirects, x.request.ca_file});
-    x.answer = Pick(x.request.method + " " + x.request.url);
+                    x.request.max_redirects, x.request.timeout_ms,
+                    x.request.ca_file});
+    x.answer = Pick(x.request.method + " " + x.request.url, seen.back());
     live_.emplace(x.id, std::move(x));
+    peak_in_flight = std::max(peak_in_flight, live_.size());
     return next_id_ - 1;
   }
 
@@ -132,7 +145,7 @@ class FakeTransport : public Transport {
     HttpResponse head;
   };
 
-  FakeAnswer Pick(const std::string& what) {
+  FakeAnswer Pick(const std::string& what, const Seen& request) {
     for (auto& [match, answers] : scripts_) {
       if (what.find(match) == std::string::npos) continue;
       auto& n = used_[match];
@@ -140,6 +153,8 @@ class FakeTransport : public Transport {
       ++n;
       return a;
     }
+    for (auto& [match, serve] : servers_)
+      if (what.find(match) != std::string::npos) return serve(request);
     FakeAnswer none;
     none.status = 404;
     return none;
@@ -198,7 +213,9 @@ class FakeTransport : public Transport {
       x->request.sink->OnHeaders(hop);
     }
     ++x->redirects;
-    x->answer = Pick(x->request.method + " " + location);
+    Seen hop = seen[x->seen];
+    hop.url = location;
+    x->answer = Pick(x->request.method + " " + location, hop);
     *moved = true;
     return true;
   }
@@ -206,6 +223,7 @@ class FakeTransport : public Transport {
   // Moves one transfer along; true when it finished (into `done`).
   bool Step(Xfer* x, bool* moved, std::vector<Completion>* done) {
     if (x->paused || x->answer.stall) return false;
+    if (clock_->NowMs() < x->started_ms + x->answer.delay_ms) return false;
     if (!SendBody(x, moved)) return false;
     if (x->answer.stall_after_body) return false;
     while (!x->headers_done && FollowRedirect(x, moved)) {
@@ -250,6 +268,9 @@ class FakeTransport : public Transport {
   Id next_id_ = 1;
   std::map<Id, Xfer> live_;
   std::vector<std::pair<std::string, std::vector<FakeAnswer>>> scripts_;
+  std::vector<
+      std::pair<std::string, std::function<FakeAnswer(const Seen& request)>>>
+      servers_;
   std::map<std::string, size_t> used_;
 };
 

@@ -77,14 +77,14 @@ Result<Integrity> ComputeIntegrity(ChecksumMode mode, const std::string& etag,
   return out;
 }
 
-Outcome ApplyOutcome(MigrateContext* ctx, Outcome outcome, Job* job) {
+Outcome ApplyUnitOutcome(MigrateContext* ctx, Outcome outcome, Job* job,
+                         int* throttled) {
   if (outcome.throttled) {
-    job->throttled_attempts++;
+    ++*throttled;
     if (ctx->limit->OnThrottle(ctx->clock->NowMs()))
       spdlog::warn("S3 is throttling; transfers in flight lowered to {}",
                    ctx->limit->limit());
   }
-  if (outcome.refetch) job->downloaded = false;
   if (outcome.refresh_credentials) {
     const auto& refresh = ctx->s3.refresh_credentials;
     if (!job->refreshed_credentials && refresh && refresh().ok()) {
@@ -96,6 +96,12 @@ Outcome ApplyOutcome(MigrateContext* ctx, Outcome outcome, Job* job) {
   if (outcome.kind == Outcome::Kind::kStopRun)
     ctx->sink->StopRun(outcome.failure.text);
   return outcome;
+}
+
+Outcome ApplyOutcome(MigrateContext* ctx, Outcome outcome, Job* job) {
+  if (outcome.refetch) job->downloaded = false;
+  return ApplyUnitOutcome(ctx, std::move(outcome), job,
+                          &job->throttled_attempts);
 }
 
 }  // namespace cfm

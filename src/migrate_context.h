@@ -26,7 +26,6 @@ namespace cfm {
 
 class WorkFeed;
 class ResultSink;
-class LargeObjectPool;
 
 enum class ChecksumMode { kAuto, kMd5, kCrc32c, kNone };
 
@@ -61,13 +60,15 @@ class InflightSlot {
   std::atomic<int>* count_ = nullptr;
 };
 
-// One object to copy. Moves between the feed, a loop and the large-object
-// pool; exactly one of them owns it at a time.
+// One object to copy. Moves between the feed and a loop (and within the
+// loop to its multipart copies); exactly one of them owns it at a time.
 struct Job {
   std::string url;
   std::string key;
-  int attempts = 0;    // attempts started so far (a GET+PUT, or a PUT alone)
-  int64_t due_ms = 0;  // when a waiting retry may start
+  // Attempts started so far (a GET+PUT, or a PUT alone; for a multipart
+  // copy, the times the whole object was started from its first part).
+  int attempts = 0;
+  int64_t due_ms = 0;                  // when a waiting retry may start
   bool refreshed_credentials = false;  // ExpiredToken refresh used up
   // Attempts that S3 throttled (SlowDown, 503): they have their own budget.
   int throttled_attempts = 0;
@@ -85,7 +86,7 @@ struct Job {
   // CRC32C of `body`, kept up as bytes arrive when `crc_running`.
   uint32_t crc32c = 0;
   bool crc_running = false;
-  InflightSlot slot;  // held while a loop or the pool has the object
+  InflightSlot slot;  // held while a loop has the object
 };
 
 // Where the loops take their work from (the WorkFeed; a list in tests).
@@ -108,7 +109,11 @@ struct EngineOptions {
   std::string acl = "bucket-owner-full-control";
   int64_t multipart_threshold = 10 << 20;  // bigger objects go multipart
   int64_t part_size = 8 << 20;
-  int large_workers = 2;
+  // Part bodies of multipart copies held at once across the run, beyond
+  // the one part a large object in flight may always hold (so none
+  // starves): memory for parts stays under
+  // (max_part_buffers + large objects in flight) x part_size.
+  int max_part_buffers = 16;
   TlsTrust tls;  // CA bundles for the source and for S3 ("": the system's)
   // Offer HTTP/2 to the source by ALPN (SOURCE_HTTP_VERSION=2).
   bool source_http2 = false;
@@ -144,6 +149,8 @@ struct RunControl {
   // through InflightSlot only.
   std::atomic<int> in_flight{0};
   std::atomic<int> retrying{0};
+  // Part bodies held by multipart copies (EngineOptions::max_part_buffers).
+  std::atomic<int> part_buffers{0};
   // Set by signals or by a run-stopping error: start nothing new.
   std::atomic<bool> stop_starting{false};
   // Set by a second signal or the end of the grace period: drop everything
@@ -157,7 +164,6 @@ struct MigrateContext {
   S3Access s3;
   JobQueue* feed = nullptr;
   ResultSink* sink = nullptr;
-  LargeObjectPool* large = nullptr;
   std::unique_ptr<ConcurrencyLimit> limit;
   RunControl run;
   Clock* clock = SystemClock();
@@ -191,12 +197,18 @@ bool NeedsCrc32c(ChecksumMode mode, const std::string& etag);
 bool IntegrityWithoutBody(ChecksumMode mode, const std::string& etag);
 
 // Applies the side effects of a verdict (outcome.h) for `job`, in one place
-// for the loops and the large-object pool: counts throttled attempts and
+// for every request of the loops: counts throttled attempts and
 // lowers the concurrency limit on throttling; marks the body for refetch;
 // refreshes credentials once on ExpiredToken (a refresh that is used up or
 // fails turns the verdict into kStopRun); asks the sink to stop the run on
 // kStopRun. Returns the verdict to act on.
 Outcome ApplyOutcome(MigrateContext* ctx, Outcome outcome, Job* job);
+
+// The same for one unit of a multipart copy (a part, or its upload's
+// control requests): throttled attempts are counted in `throttled`, the
+// once-per-object credentials refresh in `job`. A refetch is the caller's.
+Outcome ApplyUnitOutcome(MigrateContext* ctx, Outcome outcome, Job* job,
+                         int* throttled);
 
 // The hex MD5 in a plain-MD5 ETag ("\"<32 hex>\""), or "".
 std::string PlainMd5FromEtag(std::string_view etag);

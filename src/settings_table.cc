@@ -152,8 +152,8 @@ std::vector<SettingSpec> BuildTable() {
                    "CRC32C"),
               "auto|md5|crc32c|none"),
       Choices(Spec("SOURCE_HTTP_VERSION", "1.1", kMigrate, K::kEnum,
-                   "HTTP version of the GETs to the source (objects over "
-                   "10 MB keep curl's default): 1.1 (one connection per "
+                   "HTTP version of the GETs to the source (Range GETs of "
+                   "large objects included): 1.1 (one connection per "
                    "transfer; 6-19 % less client CPU per file than HTTP/2 "
                    "on the benchmark rig, bench/RESULTS.md) or 2 (offered "
                    "by ALPN, HTTP/1.1 if refused)"),

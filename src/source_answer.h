@@ -1,6 +1,7 @@
 // Whether a source's 200 answer is the image it was asked for: pure checks
-// on its headers, shared by the transfer loops and the large-object pool,
-// and the wording of failures on the source's side. No I/O; any thread.
+// on its headers, shared by the transfer loops (whole GETs and the Range GETs
+// of multipart copies), and the wording of failures on the source's side. No
+// I/O; any thread.
 #ifndef CFMIGRATE_SOURCE_ANSWER_H_
 #define CFMIGRATE_SOURCE_ANSWER_H_
 

@@ -43,7 +43,7 @@ BodySink::Answer GetSink::OnBody(std::string_view data) {
   Job* job = t->job.get();
   size_t bytes = data.size();
   if (!t->rejected.empty()) return Answer::kStop;  // not an image
-  if (job->too_large) return Answer::kStop;        // the pool takes over
+  if (job->too_large) return Answer::kStop;        // copied in parts instead
   if (t->streaming && t->pipe->room() < bytes) {
     t->get_paused = true;  // the transport offers these bytes again
     return Answer::kPause;

@@ -5,11 +5,12 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
 #include "crypto.h"
-#include "large_object.h"
+#include "multipart_copy.h"
 #include "result_sink.h"
 #include "retry_policy.h"
 #include "source_answer.h"
@@ -38,6 +39,11 @@ struct TransferLoop::Impl {
       : ctx(c),
         clock(c->clock),
         transport(t ? std::move(t) : DefaultTransport(*c)),
+        multipart(std::make_unique<MultipartCopies>(
+            c, transport.get(),
+            [this](const std::string& url, BodySink* sink) {
+              return SourceRequest(url, sink);
+            })),
         rng(std::random_device{}()) {
     // Without a payload hash (https) the PUT can go before the body exists.
     may_stream = ctx->s3.target.endpoint.scheme == "https";
@@ -53,6 +59,7 @@ struct TransferLoop::Impl {
   void Run();
   void Fill(int64_t now);
   void StartAttempt(std::unique_ptr<Job> job);
+  TransferRequest SourceRequest(const std::string& url, BodySink* sink);
   void StartGet(Transfer* t);
   bool StartPut(Transfer* t);
   void StartLeg(Leg* leg, TransferRequest request);
@@ -66,16 +73,21 @@ struct TransferLoop::Impl {
   void Fail(std::unique_ptr<Job> job, const Failure& failure);
   void CheckDeadlines(int64_t now);
   void DropWaiting();
+  void AbortNow();
   std::unique_ptr<Job> End(Transfer* t);
 
   MigrateContext* ctx;
   Clock* clock;
   std::unique_ptr<Transport> transport;
+  // Objects over the threshold; destroyed before the transport.
+  std::unique_ptr<MultipartCopies> multipart;
   bool may_stream = false;
   std::unordered_map<Transfer*, std::unique_ptr<Transfer>> live;
   std::unordered_map<Transport::Id, Leg*> legs;  // requests in flight
   std::vector<Transfer*> woken;
   std::multimap<int64_t, std::unique_ptr<Job>> waiting;
+  // Streamed PUTs whose GET has ended, by when S3 must have answered.
+  std::set<std::pair<int64_t, Transfer*>> deadlines;
   BufferPool buffers;
   std::mt19937_64 rng;
 };
@@ -106,6 +118,7 @@ std::unique_ptr<Job> TransferLoop::Impl::End(Transfer* t) {
     if (it != woken.end()) woken.erase(it);
   }
   if (t->pipe) buffers.rings.push_back(t->pipe->Release());
+  if (t->put_deadline_ms) deadlines.erase({t->put_deadline_ms, t});
   std::unique_ptr<Job> job = std::move(t->job);
   live.erase(t);
   return job;
@@ -133,6 +146,23 @@ void TransferLoop::Impl::StartAttempt(std::unique_ptr<Job> job) {
   }
 }
 
+// The one builder of source requests (whole GETs and the Range GETs of
+// multipart copies): timeouts, redirects, protocol and TLS trust.
+TransferRequest TransferLoop::Impl::SourceRequest(const std::string& url,
+                                                  BodySink* sink) {
+  TransferRequest r;
+  // The list keeps the URL as written; the request carries it legal.
+  r.url = NormalizeUrl(url);
+  r.headers = {{"Accept-Encoding", "identity"}};
+  r.sink = sink;
+  r.timeout_ms = ctx->options.download_timeout_ms;
+  r.connect_timeout_ms = ctx->options.connect_timeout_ms;
+  r.max_redirects = kMaxSourceRedirects;
+  r.offer_http2 = ctx->options.source_http2;  // SOURCE_HTTP_VERSION
+  r.ca_file = ctx->options.tls.source_ca_file;
+  return r;
+}
+
 void TransferLoop::Impl::StartGet(Transfer* t) {
   Job* job = t->job.get();
   job->body.clear();
@@ -140,20 +170,11 @@ void TransferLoop::Impl::StartGet(Transfer* t) {
   job->crc32c = 0;
   job->crc_running = false;
   job->too_large = false;
-  // The list keeps the URL as written; the request carries it legal.
-  TransferRequest r;
-  r.url = NormalizeUrl(job->url);
+  TransferRequest r = SourceRequest(job->url, &t->sink);
   if (r.url.find('\0') != std::string::npos) {
     Act(End(t), cfm::Fail(FailType::kMalformedUrl, "malformed url: NUL byte"));
     return;
   }
-  r.headers = {{"Accept-Encoding", "identity"}};
-  r.sink = &t->sink;
-  r.timeout_ms = ctx->options.download_timeout_ms;
-  r.connect_timeout_ms = ctx->options.connect_timeout_ms;
-  r.max_redirects = kMaxSourceRedirects;
-  r.offer_http2 = ctx->options.source_http2;
-  r.ca_file = ctx->options.tls.source_ca_file;
   StartLeg(&t->get, std::move(r));
 }
 
@@ -227,7 +248,10 @@ void TransferLoop::Impl::WakeAll() {
 
 void TransferLoop::Impl::OnDone(Transport::Completion done) {
   auto it = legs.find(done.id);
-  if (it == legs.end()) return;  // its attempt ended meanwhile
+  if (it == legs.end()) {
+    (void)multipart->OnDone(&done);  // else its attempt ended meanwhile
+    return;
+  }
   Leg* leg = it->second;
   legs.erase(it);
   leg->id = 0;
@@ -258,7 +282,7 @@ void TransferLoop::Impl::OnGetDone(Transfer* t) {
     large->body.shrink_to_fit();
     large->attempts = 0;
     large->throttled_attempts = 0;
-    ctx->large->Submit(std::move(large));  // its in-flight slot goes along
+    multipart->Start(std::move(large));  // its in-flight slot goes along
     return;
   }
   RequestFacts facts;
@@ -284,6 +308,7 @@ void TransferLoop::Impl::OnGetDone(Transfer* t) {
       // S3 has UPLOAD_TIMEOUT from the last byte on to take the rest and
       // answer, however long the source took (CheckDeadlines).
       t->put_deadline_ms = clock->NowMs() + ctx->options.upload_timeout_ms;
+      deadlines.emplace(t->put_deadline_ms, t);
     }
     return;
   }
@@ -294,14 +319,13 @@ void TransferLoop::Impl::OnGetDone(Transfer* t) {
 }
 
 // A streamed PUT whose GET has ended and that S3 has not answered within
-// UPLOAD_TIMEOUT of it is a stalled S3: dropped and retried.
+// UPLOAD_TIMEOUT of it is a stalled S3: dropped and retried. Costs only the
+// late ones: `deadlines` is ordered and End() takes a transfer out.
 void TransferLoop::Impl::CheckDeadlines(int64_t now) {
-  std::vector<Transfer*> late;
-  for (auto& [raw, t] : live)
-    if (t->put_deadline_ms && t->put.id && now >= t->put_deadline_ms)
-      late.push_back(raw);
-  for (Transfer* t : late)
+  while (!deadlines.empty() && deadlines.begin()->first <= now) {
+    Transfer* t = deadlines.begin()->second;
     Act(End(t), cfm::Retry(FailType::kS3Transport, "s3 timeout"));
+  }
 }
 
 // The PUT is over (a streamed GET may still be in flight).
@@ -388,21 +412,40 @@ void TransferLoop::Impl::Fill(int64_t now) {
   }
 }
 
+// Second signal: every request is dropped at once (the jobs stay held until
+// the loop goes, unrecorded); only the aborts of multipart uploads are
+// waited for, each with a short timeout.
+void TransferLoop::Impl::AbortNow() {
+  for (auto& [raw, t] : live) {
+    CancelLeg(&t->get);
+    CancelLeg(&t->put);
+  }
+  multipart->AbortAll();
+  while (!multipart->empty())
+    for (Transport::Completion& c : transport->Poll(100))
+      (void)multipart->OnDone(&c);
+}
+
 void TransferLoop::Impl::Run() {
   while (true) {
-    if (ctx->run.abort_now.load()) return;  // ~Impl drops what is in flight
+    if (ctx->run.abort_now.load()) return AbortNow();
     bool stopping = ctx->Stopping();
     if (stopping) {
       DropWaiting();
     } else {
       Fill(clock->NowMs());
     }
-    if (live.empty() && waiting.empty() && (stopping || ctx->feed->Exhausted()))
+    multipart->Tick(stopping);
+    if (live.empty() && waiting.empty() && multipart->empty() &&
+        (stopping || ctx->feed->Exhausted()))
       return;
+    int64_t due = waiting.empty() ? -1 : waiting.begin()->first;
+    int64_t part_due = multipart->NextDueMs();
+    if (part_due >= 0 && (due < 0 || part_due < due)) due = part_due;
     int timeout = 100;
-    if (!waiting.empty())
-      timeout = static_cast<int>(std::clamp<int64_t>(
-          waiting.begin()->first - clock->NowMs(), 0, timeout));
+    if (due >= 0)
+      timeout = static_cast<int>(
+          std::clamp<int64_t>(due - clock->NowMs(), 0, timeout));
     std::vector<Transport::Completion> done = transport->Poll(timeout);
     WakeAll();
     for (Transport::Completion& c : done) OnDone(std::move(c));

@@ -1,11 +1,13 @@
 // One event loop of the copy engine: keeps up to its share of the run's
 // concurrency in flight, each object as GET from the source then PUT to S3
 // (streamed through a small ring when it can be), retries on timers (never
-// sleeps), and hands objects over the multipart threshold to the
-// large-object pool. Several loops, one per thread, share one
+// sleeps); an object over the multipart threshold is copied in parts by
+// the same loop, its requests transfers of the same Transport
+// (multipart_copy.h). Several loops, one per thread, share one
 // MigrateContext; each has its own Transport. Only Run() touches the loop;
-// it returns when the feed is exhausted and nothing is in flight, or at
-// once on abort (what was in flight is dropped, not recorded).
+// it returns when the feed is exhausted and nothing is in flight, or on
+// abort once the aborts of its multipart uploads are answered (at most
+// kAbortNowTimeoutMs): what was in flight is dropped, not recorded.
 #ifndef CFMIGRATE_TRANSFER_LOOP_H_
 #define CFMIGRATE_TRANSFER_LOOP_H_
 

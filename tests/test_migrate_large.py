@@ -83,6 +83,18 @@ class LargeObjectTest(MigrateTestCase):
                         .startswith("source http 404"))
         self.assertEqual(self.moto.listing(self.bucket), {})
 
+    def test_a_part_that_keeps_failing_aborts_the_upload(self):
+        path, _ = self._big("partfail")
+        self.proxy.set_rules([{"code": "InternalError", "status": 500}])
+        url = self.origin.url(path)
+        run = self.migrate([url], ["--max-retries", "1"])
+        self.assertEqual(run.code, 1, run)
+        self.assertEqual(run.failed()[url],
+                         "s3 InternalError after 2 attempts")
+        self.assertNotIn(flat_key(path), self.moto.listing(self.bucket))
+        self.assertEqual(self.proxy.count("DELETE"), 1)
+        self.assertEqual(run.completed(), [])
+
     def test_kill_9_mid_multipart_then_rerun(self):
         paths = [f"/{self.unique('killmp')}/big-{i}.jpg" for i in range(3)]
         images = {p: self.origin.add(p, size=BIG) for p in paths}
