@@ -22,6 +22,7 @@
 #include "migrate_run.h"
 #include "progress.h"
 #include "result_sink.h"
+#include "run_monitor.h"
 #include "scale_out.h"
 #include "source_answer.h"
 #include "status_file.h"
@@ -32,8 +33,6 @@
 
 namespace cfm {
 namespace {
-
-constexpr int64_t kGraceMs = 30000;
 
 ChecksumMode ParseChecksum(const std::string& v) {
   if (v == "md5") return ChecksumMode::kMd5;
@@ -60,33 +59,6 @@ EngineOptions OptionsFrom(const Settings& s) {
   return o;
 }
 
-// What the monitor shows at one moment.
-LiveFigures Figures(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
-                    uint64_t total, uint64_t already_done) {
-  LiveFigures f;
-  ProgressCounts& c = f.counts;
-  c.total = total;
-  c.skipped = std::min(feed->skipped(), already_done);
-  c.succeeded = sink->succeeded();
-  c.failed = sink->failed();
-  c.retrying = static_cast<uint64_t>(std::max(0, ctx->run.retrying.load()));
-  c.bytes = sink->bytes();
-  f.malformed = sink->malformed();
-  f.in_flight = ctx->run.in_flight.load();
-  f.limit = LimitFigures{ctx->limit->limit(), ctx->limit->max()};
-  return f;
-}
-
-// Resident memory of this process in bytes (0 when unknown).
-int64_t ResidentBytes() {
-  long pages = 0, resident = 0;
-  FILE* f = std::fopen("/proc/self/statm", "r");
-  if (!f) return 0;
-  int n = std::fscanf(f, "%ld %ld", &pages, &resident);
-  std::fclose(f);
-  return n == 2 ? int64_t{resident} * sysconf(_SC_PAGESIZE) : 0;
-}
-
 // CONCURRENCY=auto (null otherwise): the controller starts at 150, at most
 // MAX_CONCURRENCY and a memory bound of a quarter of the machine's memory
 // at 1 MiB per transfer.
@@ -97,62 +69,6 @@ std::unique_ptr<AutoConcurrency> MakeAutoConcurrency(const Settings& s) {
   o.memory_bound_bytes =
       int64_t{sysconf(_SC_PHYS_PAGES)} * sysconf(_SC_PAGESIZE) / 4;
   return std::make_unique<AutoConcurrency>(o, SystemClock());
-}
-
-// One tick of CONCURRENCY=auto: what the run did, in, the limit out.
-void TickAuto(AutoConcurrency* a, MigrateContext* ctx, ResultSink* sink) {
-  if (!a) return;
-  AutoConcurrency::Sample s;
-  s.finished = sink->succeeded() + sink->failed();
-  s.bytes = sink->bytes();
-  s.in_flight = ctx->run.in_flight.load();
-  s.limit_in_force = ctx->limit->limit();
-  s.rss_bytes = ResidentBytes();
-  int before = a->limit();
-  ctx->limit->Set(a->Update(s));
-  if (a->limit() != before)
-    spdlog::debug("CONCURRENCY=auto: limit {} -> {} ({} finished)", before,
-                  a->limit(), s.finished);
-}
-
-// Runs the monitor on the calling thread until the loops and the pool are
-// done: progress lines, the terminal status line and status.json (through
-// `view`), fsync once a second, signals and the grace period, and the
-// CONCURRENCY=auto controller when `auto_limit` is not null.
-void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
-             LargeObjectPool* pool, const std::atomic<int>* loops_running,
-             const std::atomic<int>* stop_signals, uint64_t total,
-             uint64_t already_done, LiveView* view,
-             AutoConcurrency* auto_limit) {
-  Clock* clock = ctx->clock;
-  int64_t last_sync = clock->NowMs();
-  while (loops_running->load() > 0 || pool->pending() > 0) {
-    clock->SleepMs(100);
-    int64_t now = clock->NowMs();
-    int signals = stop_signals->load();
-    StopChanges changed =
-        ctx->run.Tick(signals, sink->stop_requested(), now, kGraceMs);
-    if (changed.stop_starting) {
-      feed->Stop();
-      if (signals > 0)
-        spdlog::warn(
-            "interrupted: finishing {} transfers in flight (up to {} s); "
-            "interrupt again to abort them",
-            ctx->run.in_flight.load(), kGraceMs / 1000);
-    }
-    if (changed.abort_now)
-      spdlog::warn(
-          "aborting transfers in flight; they will be redone next run");
-    if (now - last_sync >= 1000) {
-      Status s = sink->Sync();
-      if (!s.ok()) sink->StopRun(s.ToString());
-      last_sync = now;
-    }
-    TickAuto(auto_limit, ctx, sink);
-    Status shown =
-        view->Tick(now, Figures(ctx, sink, feed, total, already_done));
-    if (!shown.ok()) spdlog::warn("{}", shown.ToString());
-  }
 }
 
 struct Files {
@@ -348,8 +264,23 @@ int RunMigrate(const std::vector<std::string>& args) {
   std::unique_ptr<ObjectStore> state_store;
   std::unique_ptr<StateSync> sync =
       StartStateSync(so, s, started_at, &state_store);
-  Monitor(&ctx, &sink, &feed, &pool, &loops_running, stop_signals, total,
-          already_done, &view, auto_limit.get());
+  RunMonitor::Parts parts;
+  parts.clock = ctx.clock;
+  parts.run = &ctx.run;
+  parts.stop_signals = stop_signals;
+  parts.sink = &sink;
+  parts.limit = ctx.limit.get();
+  parts.auto_limit = auto_limit.get();
+  parts.view = &view;
+  parts.stop_feed = [&feed] { feed.Stop(); };
+  parts.feed_skipped = [&feed] { return feed.skipped(); };
+  parts.working = [&] {
+    return loops_running.load() > 0 || pool.pending() > 0;
+  };
+  parts.total = total;
+  parts.already_done = already_done;
+  RunMonitor monitor(std::move(parts));
+  monitor.Run();
   for (std::thread& t : threads) t.join();
   pool.Close();
   feed.Stop();
@@ -373,8 +304,7 @@ int RunMigrate(const std::vector<std::string>& args) {
                   : !sum.stop_reason.empty()     ? kExitConfig
                   : (sum.failed + sum.malformed) ? kExitFailures
                                                  : kExitOk;
-  if (Status st = view.Finish(SystemClock()->NowMs(),
-                              Figures(&ctx, &sink, &feed, total, already_done),
+  if (Status st = view.Finish(SystemClock()->NowMs(), monitor.Figures(),
                               sum.exit_code, Outcome(sum));
       !st.ok())
     spdlog::error("{}", st.ToString());

@@ -41,7 +41,24 @@ class AppendFile {
 // failure at all (Malformed()).
 bool CountsTowardStop(const Failure& failure);
 
-class ResultSink {
+// The part of the sink the run monitor reads and drives: the counters, the
+// stop request and Sync. ResultSink is the one implementation; tests fake
+// it. Every method may be called from any thread.
+class MonitoredSink {
+ public:
+  virtual ~MonitoredSink() = default;
+  // Makes what was recorded durable; an error names the file and step.
+  virtual Status Sync() = 0;
+  // Asks the run to stop; the first message is kept.
+  virtual void StopRun(const std::string& message) = 0;
+  virtual bool stop_requested() const = 0;
+  virtual uint64_t succeeded() const = 0;
+  virtual uint64_t failed() const = 0;
+  virtual uint64_t malformed() const = 0;
+  virtual uint64_t bytes() const = 0;
+};
+
+class ResultSink final : public MonitoredSink {
  public:
   // Stop when the first `first_failures` objects of a run all fail the same
   // way, or when `any_failures` in a row do at any time, counting only the
@@ -58,17 +75,17 @@ class ResultSink {
   // Records an input line that is not a usable URL.
   void Malformed(const std::string& url, const std::string& reason);
   // Asks the run to stop; the first message is kept.
-  void StopRun(const std::string& message);
+  void StopRun(const std::string& message) override;
 
   // Flushes both files to disk.
-  Status Sync();
+  Status Sync() override;
 
-  bool stop_requested() const { return stop_.load(); }
+  bool stop_requested() const override { return stop_.load(); }
   std::string stop_message() const;
-  uint64_t succeeded() const { return succeeded_.load(); }
-  uint64_t failed() const { return failed_.load(); }
-  uint64_t malformed() const { return malformed_.load(); }
-  uint64_t bytes() const { return bytes_.load(); }
+  uint64_t succeeded() const override { return succeeded_.load(); }
+  uint64_t failed() const override { return failed_.load(); }
+  uint64_t malformed() const override { return malformed_.load(); }
+  uint64_t bytes() const override { return bytes_.load(); }
 
  private:
   void WriteFailedLine(const std::string& url, const std::string& reason);
