@@ -219,8 +219,9 @@ int RunMigrate(const std::vector<std::string>& args) {
   const std::atomic<int>* stop_signals = InstallStopSignals();
   Result<std::string> list = RotateFailedList(f.failed, f.list);
   auto completed = CompletedLog::Open(f.completed, f.bucket);
-  auto failed = list.ok() ? AppendFile::Open(f.failed, /*truncate=*/true)
-                          : Result<std::unique_ptr<AppendFile>>(list.status());
+  auto failed = list.ok()
+                    ? OpenFailedList(f.failed)
+                    : Result<std::unique_ptr<AppendOnlyFile>>(list.status());
   if (!completed.ok() || !failed.ok()) {
     spdlog::error(
         "{}",

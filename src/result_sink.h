@@ -7,32 +7,22 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "completed_log.h"
+#include "file_util.h"
 #include "outcome.h"
 #include "status.h"
 
 namespace cfm {
 
-// An append-only text file written one whole line per write(2), with no
-// user-space buffer. Thread-safe.
-class AppendFile {
- public:
-  // Opens `path` for appending, creating it; `truncate` empties it first.
-  static Result<std::unique_ptr<AppendFile>> Open(const std::string& path,
-                                                  bool truncate);
-  ~AppendFile();
-  Status Append(std::string_view line);  // `line` ends with '\n'
-  Status Sync();
-
- private:
-  AppendFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-  int fd_;
-  std::string path_;
-  std::mutex mu_;
-};
+// Opens this run's failed list (failed_transfers.txt) for appending, 0644,
+// created when missing and emptied when not: it lists what did not make it
+// this run (RotateFailedList keeps the last run's). kIOError, naming the
+// step and the path, when it cannot be opened.
+Result<std::unique_ptr<AppendOnlyFile>> OpenFailedList(const std::string& path);
 
 // Whether `failure` counts toward stopping the run. A source 404 or 410
 // (kSourceGone) and an error page or encoded body in its place
@@ -63,7 +53,8 @@ class ResultSink final : public MonitoredSink {
   // Stop when the first `first_failures` objects of a run all fail the same
   // way, or when `any_failures` in a row do at any time, counting only the
   // reasons CountsTowardStop() accepts.
-  ResultSink(CompletedLog* completed, AppendFile* failed,
+  // Neither file is owned; both must outlive the sink.
+  ResultSink(CompletedLog* completed, AppendOnlyFile* failed,
              int first_failures = 20, int any_failures = 200);
 
   // Records an object that S3 has acknowledged.
@@ -91,7 +82,7 @@ class ResultSink final : public MonitoredSink {
   void WriteFailedLine(const std::string& url, const std::string& reason);
 
   CompletedLog* completed_;
-  AppendFile* failed_file_;
+  AppendOnlyFile* failed_file_;
   const int first_failures_;
   const int any_failures_;
   std::atomic<uint64_t> succeeded_{0}, failed_{0}, malformed_{0}, bytes_{0};
