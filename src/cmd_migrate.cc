@@ -155,6 +155,77 @@ int ConnectS3(const Settings& s, MigrateContext* ctx,
   return -1;
 }
 
+// The run's record files: completed.txt, appended to, and this run's failed
+// list (last run's moved aside first).
+struct ResultFiles {
+  std::string list;  // the input list (moved when it was the failed list)
+  std::unique_ptr<CompletedLog> completed;
+  std::unique_ptr<AppendOnlyFile> failed;
+};
+
+// Opens them; an exit code after logging why, or -1 with `out` filled.
+int OpenResultFiles(const Files& f, ResultFiles* out) {
+  Result<std::string> list = RotateFailedList(f.failed, f.list);
+  auto completed = CompletedLog::Open(f.completed, f.bucket);
+  auto failed = list.ok()
+                    ? OpenFailedList(f.failed)
+                    : Result<std::unique_ptr<AppendOnlyFile>>(list.status());
+  if (!completed.ok() || !failed.ok()) {
+    spdlog::error(
+        "{}",
+        (!completed.ok() ? completed.status() : failed.status()).ToString());
+    return kExitConfig;
+  }
+  out->list = std::move(*list);
+  out->completed = std::move(*completed);
+  out->failed = std::move(*failed);
+  return -1;
+}
+
+// The line that says what the run is about to do. completed.txt may hold
+// URLs of other lists too, so how many of this list are done is known only
+// as the feed reads it.
+void LogStart(const Settings& s, const ShardSpec& shard, const Files& f,
+              const CollisionReport& scan, uint64_t already_done,
+              bool auto_limit, const MigrateContext& ctx) {
+  const uint64_t total = scan.shard_unique_urls;
+  spdlog::info(
+      "migrate{}: {}; {} holds {}, those of this list are skipped; copying "
+      "to s3://{}/{} ({}{} in flight, {})",
+      shard.split() ? " (" + shard.Label() + ")" : "",
+      shard.split() ? Plural(total, "unique URL") + " of this shard (" +
+                          std::to_string(scan.unique_urls) + " in the list)"
+                    : Plural(total, "unique URL"),
+      f.completed, Plural(already_done, "record"), s.Get("DESTINATION_BUCKET"),
+      s.Get("DESTINATION_PREFIX"), auto_limit ? "auto: at first " : "",
+      ctx.limit->limit(), Plural(ctx.options.threads, "loop"));
+}
+
+// What the run did, once the loops have stopped, and the exit code it
+// earns: 130 interrupted, 2 stopped by an error, 1 some failed, else 0.
+// Times are the caller's to fill.
+RunSummary Summarize(const CollisionReport& scan, const ShardSpec& shard,
+                     const ResultSink& sink, const WorkFeed& feed,
+                     uint64_t already_done, bool interrupted) {
+  RunSummary sum;
+  sum.lines = scan.urls;
+  sum.unique = scan.shard_unique_urls;
+  if (shard.split()) sum.shard = shard.Label();
+  sum.skipped = std::min<uint64_t>(feed.skipped(), already_done);
+  sum.succeeded = sink.succeeded();
+  sum.failed = sink.failed();
+  sum.malformed = sink.malformed();
+  sum.bytes = sink.bytes();
+  sum.interrupted = interrupted;
+  sum.stop_reason = sink.stop_message();
+  if (!feed.status().ok()) sum.stop_reason = feed.status().ToString();
+  sum.exit_code = sum.interrupted                ? kExitInterrupted
+                  : !sum.stop_reason.empty()     ? kExitConfig
+                  : (sum.failed + sum.malformed) ? kExitFailures
+                                                 : kExitOk;
+  return sum;
+}
+
 }  // namespace
 
 int RunMigrate(const std::vector<std::string>& args) {
@@ -217,19 +288,10 @@ int RunMigrate(const std::vector<std::string>& args) {
   if (int code = CheckListVersion(so, f.list); code >= 0) return code;
   // From here on state changes: a signal stops the run in order.
   const std::atomic<int>* stop_signals = InstallStopSignals();
-  Result<std::string> list = RotateFailedList(f.failed, f.list);
-  auto completed = CompletedLog::Open(f.completed, f.bucket);
-  auto failed = list.ok()
-                    ? OpenFailedList(f.failed)
-                    : Result<std::unique_ptr<AppendOnlyFile>>(list.status());
-  if (!completed.ok() || !failed.ok()) {
-    spdlog::error(
-        "{}",
-        (!completed.ok() ? completed.status() : failed.status()).ToString());
-    return kExitConfig;
-  }
-  ResultSink sink(completed->get(), failed->get());
-  WorkFeed feed(*list, mapping, done.get(), &sink,
+  ResultFiles files;
+  if (int code = OpenResultFiles(f, &files); code >= 0) return code;
+  ResultSink sink(files.completed.get(), files.failed.get());
+  WorkFeed feed(files.list, mapping, done.get(), &sink,
                 static_cast<size_t>(ctx.limit->max()) * 4 + 64);
   if (so.shard.split())
     feed.SetShard([&so](std::string_view k) { return so.shard.Owns(k); },
@@ -238,18 +300,7 @@ int RunMigrate(const std::vector<std::string>& args) {
   ctx.sink = &sink;
   LargeObjectPool pool(&ctx);
   ctx.large = &pool;
-  // completed.txt may hold URLs of other lists too, so how many of this
-  // list are done is known only as the feed reads it.
-  spdlog::info(
-      "migrate{}: {}; {} holds {}, those of this list are skipped; copying "
-      "to s3://{}/{} ({}{} in flight, {})",
-      so.shard.split() ? " (" + so.shard.Label() + ")" : "",
-      so.shard.split() ? Plural(total, "unique URL") + " of this shard (" +
-                             std::to_string(scan.unique_urls) + " in the list)"
-                       : Plural(total, "unique URL"),
-      f.completed, Plural(already_done, "record"), s.Get("DESTINATION_BUCKET"),
-      s.Get("DESTINATION_PREFIX"), auto_limit ? "auto: at first " : "",
-      ctx.limit->limit(), Plural(ctx.options.threads, "loop"));
+  LogStart(s, so.shard, f, scan, already_done, auto_limit != nullptr, ctx);
   feed.Start();
   std::atomic<int> loops_running{ctx.options.threads};
   std::vector<std::thread> threads;
@@ -287,24 +338,10 @@ int RunMigrate(const std::vector<std::string>& args) {
   feed.Stop();
   (void)sink.Sync();
 
-  RunSummary sum;
-  sum.lines = scan.urls;
-  sum.unique = total;
-  if (so.shard.split()) sum.shard = so.shard.Label();
-  sum.skipped = std::min<uint64_t>(feed.skipped(), already_done);
-  sum.succeeded = sink.succeeded();
-  sum.failed = sink.failed();
-  sum.malformed = sink.malformed();
-  sum.bytes = sink.bytes();
+  RunSummary sum = Summarize(scan, so.shard, sink, feed, already_done,
+                             stop_signals->load() > 0);
   sum.elapsed_seconds = (SystemClock()->NowMs() - start) / 1000.0;
-  sum.interrupted = stop_signals->load() > 0;
   sum.started_at = started_at;
-  sum.stop_reason = sink.stop_message();
-  if (!feed.status().ok()) sum.stop_reason = feed.status().ToString();
-  sum.exit_code = sum.interrupted                ? kExitInterrupted
-                  : !sum.stop_reason.empty()     ? kExitConfig
-                  : (sum.failed + sum.malformed) ? kExitFailures
-                                                 : kExitOk;
   if (Status st = view.Finish(SystemClock()->NowMs(), monitor.Figures(),
                               sum.exit_code, Outcome(sum));
       !st.ok())
