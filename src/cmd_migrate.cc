@@ -21,6 +21,7 @@
 #include "migrate_run.h"
 #include "progress.h"
 #include "result_sink.h"
+#include "run_monitor.h"
 #include "scale_out.h"
 #include "source_answer.h"
 #include "status_file.h"
@@ -31,8 +32,6 @@
 
 namespace cfm {
 namespace {
-
-constexpr int64_t kGraceMs = 30000;
 
 ChecksumMode ParseChecksum(const std::string& v) {
   if (v == "md5") return ChecksumMode::kMd5;
@@ -60,33 +59,6 @@ EngineOptions OptionsFrom(const Settings& s) {
   return o;
 }
 
-// What the monitor shows at one moment.
-LiveFigures Figures(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
-                    uint64_t total, uint64_t already_done) {
-  LiveFigures f;
-  ProgressCounts& c = f.counts;
-  c.total = total;
-  c.skipped = std::min(feed->skipped(), already_done);
-  c.succeeded = sink->succeeded();
-  c.failed = sink->failed();
-  c.retrying = static_cast<uint64_t>(std::max(0, ctx->run.retrying.load()));
-  c.bytes = sink->bytes();
-  f.malformed = sink->malformed();
-  f.in_flight = ctx->run.in_flight.load();
-  f.limit = LimitFigures{ctx->limit->limit(), ctx->limit->max()};
-  return f;
-}
-
-// Resident memory of this process in bytes (0 when unknown).
-int64_t ResidentBytes() {
-  long pages = 0, resident = 0;
-  FILE* f = std::fopen("/proc/self/statm", "r");
-  if (!f) return 0;
-  int n = std::fscanf(f, "%ld %ld", &pages, &resident);
-  std::fclose(f);
-  return n == 2 ? int64_t{resident} * sysconf(_SC_PAGESIZE) : 0;
-}
-
 // CONCURRENCY=auto (null otherwise): the controller starts at 150, at most
 // MAX_CONCURRENCY and a memory bound of a quarter of the machine's memory
 // at 1 MiB per transfer.
@@ -97,62 +69,6 @@ std::unique_ptr<AutoConcurrency> MakeAutoConcurrency(const Settings& s) {
   o.memory_bound_bytes =
       int64_t{sysconf(_SC_PHYS_PAGES)} * sysconf(_SC_PAGESIZE) / 4;
   return std::make_unique<AutoConcurrency>(o, SystemClock());
-}
-
-// One tick of CONCURRENCY=auto: what the run did, in, the limit out.
-void TickAuto(AutoConcurrency* a, MigrateContext* ctx, ResultSink* sink) {
-  if (!a) return;
-  AutoConcurrency::Sample s;
-  s.finished = sink->succeeded() + sink->failed();
-  s.bytes = sink->bytes();
-  s.in_flight = ctx->run.in_flight.load();
-  s.limit_in_force = ctx->limit->limit();
-  s.rss_bytes = ResidentBytes();
-  int before = a->limit();
-  ctx->limit->Set(a->Update(s));
-  if (a->limit() != before)
-    spdlog::debug("CONCURRENCY=auto: limit {} -> {} ({} finished)", before,
-                  a->limit(), s.finished);
-}
-
-// Runs the monitor on the calling thread until the loops are
-// done: progress lines, the terminal status line and status.json (through
-// `view`), fsync once a second, signals and the grace period, and the
-// CONCURRENCY=auto controller when `auto_limit` is not null.
-void Monitor(MigrateContext* ctx, ResultSink* sink, WorkFeed* feed,
-             const std::atomic<int>* loops_running,
-             const std::atomic<int>* stop_signals, uint64_t total,
-             uint64_t already_done, LiveView* view,
-             AutoConcurrency* auto_limit) {
-  Clock* clock = ctx->clock;
-  int64_t last_sync = clock->NowMs();
-  while (loops_running->load() > 0) {
-    clock->SleepMs(100);
-    int64_t now = clock->NowMs();
-    int signals = stop_signals->load();
-    StopChanges changed =
-        ctx->run.Tick(signals, sink->stop_requested(), now, kGraceMs);
-    if (changed.stop_starting) {
-      feed->Stop();
-      if (signals > 0)
-        spdlog::warn(
-            "interrupted: finishing {} transfers in flight (up to {} s); "
-            "interrupt again to abort them",
-            ctx->run.in_flight.load(), kGraceMs / 1000);
-    }
-    if (changed.abort_now)
-      spdlog::warn(
-          "aborting transfers in flight; they will be redone next run");
-    if (now - last_sync >= 1000) {
-      Status s = sink->Sync();
-      if (!s.ok()) sink->StopRun(s.ToString());
-      last_sync = now;
-    }
-    TickAuto(auto_limit, ctx, sink);
-    Status shown =
-        view->Tick(now, Figures(ctx, sink, feed, total, already_done));
-    if (!shown.ok()) spdlog::warn("{}", shown.ToString());
-  }
 }
 
 struct Files {
@@ -239,6 +155,77 @@ int ConnectS3(const Settings& s, MigrateContext* ctx,
   return -1;
 }
 
+// The run's record files: completed.txt, appended to, and this run's failed
+// list (last run's moved aside first).
+struct ResultFiles {
+  std::string list;  // the input list (moved when it was the failed list)
+  std::unique_ptr<CompletedLog> completed;
+  std::unique_ptr<AppendOnlyFile> failed;
+};
+
+// Opens them; an exit code after logging why, or -1 with `out` filled.
+int OpenResultFiles(const Files& f, ResultFiles* out) {
+  Result<std::string> list = RotateFailedList(f.failed, f.list);
+  auto completed = CompletedLog::Open(f.completed, f.bucket);
+  auto failed = list.ok()
+                    ? OpenFailedList(f.failed)
+                    : Result<std::unique_ptr<AppendOnlyFile>>(list.status());
+  if (!completed.ok() || !failed.ok()) {
+    spdlog::error(
+        "{}",
+        (!completed.ok() ? completed.status() : failed.status()).ToString());
+    return kExitConfig;
+  }
+  out->list = std::move(*list);
+  out->completed = std::move(*completed);
+  out->failed = std::move(*failed);
+  return -1;
+}
+
+// The line that says what the run is about to do. completed.txt may hold
+// URLs of other lists too, so how many of this list are done is known only
+// as the feed reads it.
+void LogStart(const Settings& s, const ShardSpec& shard, const Files& f,
+              const CollisionReport& scan, uint64_t already_done,
+              bool auto_limit, const MigrateContext& ctx) {
+  const uint64_t total = scan.shard_unique_urls;
+  spdlog::info(
+      "migrate{}: {}; {} holds {}, those of this list are skipped; copying "
+      "to s3://{}/{} ({}{} in flight, {})",
+      shard.split() ? " (" + shard.Label() + ")" : "",
+      shard.split() ? Plural(total, "unique URL") + " of this shard (" +
+                          std::to_string(scan.unique_urls) + " in the list)"
+                    : Plural(total, "unique URL"),
+      f.completed, Plural(already_done, "record"), s.Get("DESTINATION_BUCKET"),
+      s.Get("DESTINATION_PREFIX"), auto_limit ? "auto: at first " : "",
+      ctx.limit->limit(), Plural(ctx.options.threads, "loop"));
+}
+
+// What the run did, once the loops have stopped, and the exit code it
+// earns: 130 interrupted, 2 stopped by an error, 1 some failed, else 0.
+// Times are the caller's to fill.
+RunSummary Summarize(const CollisionReport& scan, const ShardSpec& shard,
+                     const ResultSink& sink, const WorkFeed& feed,
+                     uint64_t already_done, bool interrupted) {
+  RunSummary sum;
+  sum.lines = scan.urls;
+  sum.unique = scan.shard_unique_urls;
+  if (shard.split()) sum.shard = shard.Label();
+  sum.skipped = std::min<uint64_t>(feed.skipped(), already_done);
+  sum.succeeded = sink.succeeded();
+  sum.failed = sink.failed();
+  sum.malformed = sink.malformed();
+  sum.bytes = sink.bytes();
+  sum.interrupted = interrupted;
+  sum.stop_reason = sink.stop_message();
+  if (!feed.status().ok()) sum.stop_reason = feed.status().ToString();
+  sum.exit_code = sum.interrupted                ? kExitInterrupted
+                  : !sum.stop_reason.empty()     ? kExitConfig
+                  : (sum.failed + sum.malformed) ? kExitFailures
+                                                 : kExitOk;
+  return sum;
+}
+
 }  // namespace
 
 int RunMigrate(const std::vector<std::string>& args) {
@@ -308,36 +295,17 @@ int RunMigrate(const std::vector<std::string>& args) {
   if (int code = CheckListVersion(so, f.list); code >= 0) return code;
   // From here on state changes: a signal stops the run in order.
   const std::atomic<int>* stop_signals = InstallStopSignals();
-  Result<std::string> list = RotateFailedList(f.failed, f.list);
-  auto completed = CompletedLog::Open(f.completed, f.bucket);
-  auto failed = list.ok() ? AppendFile::Open(f.failed, /*truncate=*/true)
-                          : Result<std::unique_ptr<AppendFile>>(list.status());
-  if (!completed.ok() || !failed.ok()) {
-    spdlog::error(
-        "{}",
-        (!completed.ok() ? completed.status() : failed.status()).ToString());
-    return kExitConfig;
-  }
-  ResultSink sink(completed->get(), failed->get());
-  WorkFeed feed(*list, mapping, done.get(), &sink,
+  ResultFiles files;
+  if (int code = OpenResultFiles(f, &files); code >= 0) return code;
+  ResultSink sink(files.completed.get(), files.failed.get());
+  WorkFeed feed(files.list, mapping, done.get(), &sink,
                 static_cast<size_t>(ctx.limit->max()) * 4 + 64);
   if (so.shard.split())
     feed.SetShard([&so](std::string_view k) { return so.shard.Owns(k); },
                   [&so](std::string_view url) { return so.shard.Owns(url); });
   ctx.feed = &feed;
   ctx.sink = &sink;
-  // completed.txt may hold URLs of other lists too, so how many of this
-  // list are done is known only as the feed reads it.
-  spdlog::info(
-      "migrate{}: {}; {} holds {}, those of this list are skipped; copying "
-      "to s3://{}/{} ({}{} in flight, {})",
-      so.shard.split() ? " (" + so.shard.Label() + ")" : "",
-      so.shard.split() ? Plural(total, "unique URL") + " of this shard (" +
-                             std::to_string(scan.unique_urls) + " in the list)"
-                       : Plural(total, "unique URL"),
-      f.completed, Plural(already_done, "record"), s.Get("DESTINATION_BUCKET"),
-      s.Get("DESTINATION_PREFIX"), auto_limit ? "auto: at first " : "",
-      ctx.limit->limit(), Plural(ctx.options.threads, "loop"));
+  LogStart(s, so.shard, f, scan, already_done, auto_limit != nullptr, ctx);
   feed.Start();
   std::atomic<int> loops_running{ctx.options.threads};
   std::vector<std::thread> threads;
@@ -353,32 +321,30 @@ int RunMigrate(const std::vector<std::string>& args) {
   std::unique_ptr<ObjectStore> state_store;
   std::unique_ptr<StateSync> sync =
       StartStateSync(so, s, started_at, &state_store);
-  Monitor(&ctx, &sink, &feed, &loops_running, stop_signals, total, already_done,
-          &view, auto_limit.get());
+  RunMonitor::Parts parts;
+  parts.clock = ctx.clock;
+  parts.run = &ctx.run;
+  parts.stop_signals = stop_signals;
+  parts.sink = &sink;
+  parts.limit = ctx.limit.get();
+  parts.auto_limit = auto_limit.get();
+  parts.view = &view;
+  parts.stop_feed = [&feed] { feed.Stop(); };
+  parts.feed_skipped = [&feed] { return feed.skipped(); };
+  parts.working = [&] { return loops_running.load() > 0; };
+  parts.total = total;
+  parts.already_done = already_done;
+  RunMonitor monitor(std::move(parts));
+  monitor.Run();
   for (std::thread& t : threads) t.join();
   feed.Stop();
   (void)sink.Sync();
 
-  RunSummary sum;
-  sum.lines = scan.urls;
-  sum.unique = total;
-  if (so.shard.split()) sum.shard = so.shard.Label();
-  sum.skipped = std::min<uint64_t>(feed.skipped(), already_done);
-  sum.succeeded = sink.succeeded();
-  sum.failed = sink.failed();
-  sum.malformed = sink.malformed();
-  sum.bytes = sink.bytes();
+  RunSummary sum = Summarize(scan, so.shard, sink, feed, already_done,
+                             stop_signals->load() > 0);
   sum.elapsed_seconds = (SystemClock()->NowMs() - start) / 1000.0;
-  sum.interrupted = stop_signals->load() > 0;
   sum.started_at = started_at;
-  sum.stop_reason = sink.stop_message();
-  if (!feed.status().ok()) sum.stop_reason = feed.status().ToString();
-  sum.exit_code = sum.interrupted                ? kExitInterrupted
-                  : !sum.stop_reason.empty()     ? kExitConfig
-                  : (sum.failed + sum.malformed) ? kExitFailures
-                                                 : kExitOk;
-  if (Status st = view.Finish(SystemClock()->NowMs(),
-                              Figures(&ctx, &sink, &feed, total, already_done),
+  if (Status st = view.Finish(SystemClock()->NowMs(), monitor.Figures(),
                               sum.exit_code, Outcome(sum));
       !st.ok())
     spdlog::error("{}", st.ToString());

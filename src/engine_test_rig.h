@@ -44,8 +44,8 @@ struct EngineRig {
   FakeClock clock;
   std::unique_ptr<CompletedLog> completed =
       std::move(*CompletedLog::Open(dir.File("completed.txt"), "bucket"));
-  std::unique_ptr<AppendFile> failed =
-      std::move(*AppendFile::Open(dir.File("failed.txt"), true));
+  std::unique_ptr<AppendOnlyFile> failed =
+      std::move(*OpenFailedList(dir.File("failed.txt")));
   ResultSink sink{completed.get(), failed.get()};
   ListQueue feed;
   MigrateContext ctx;

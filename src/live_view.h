@@ -24,7 +24,17 @@ struct LiveFigures {
   LimitFigures limit;
 };
 
-class LiveView {
+// What the run monitor draws on each round (LiveView; a fake in tests).
+// One thread only.
+class LiveDisplay {
+ public:
+  virtual ~LiveDisplay() = default;
+  // Shows the figures at `now_ms`. Fails only when a state file cannot be
+  // written; the caller logs it and goes on.
+  virtual Status Tick(int64_t now_ms, const LiveFigures& f) = 0;
+};
+
+class LiveView : public LiveDisplay {
  public:
   // `status_path` is where status.json goes; `failed_path` the failed list
   // the failures are tallied from. The run started at `start_ms` on the
@@ -38,7 +48,7 @@ class LiveView {
 
   // Call often (every 100 ms or so). Fails only when status.json cannot be
   // written; the caller logs it once and goes on.
-  Status Tick(int64_t now_ms, const LiveFigures& f);
+  Status Tick(int64_t now_ms, const LiveFigures& f) override;
 
   // Takes the live line down, reads the last failures and writes the final
   // status.json with `exit_code` and `outcome` ("complete", ...).

@@ -1,40 +1,11 @@
 #include "result_sink.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 namespace cfm {
 
-Result<std::unique_ptr<AppendFile>> AppendFile::Open(const std::string& path,
-                                                     bool truncate) {
-  int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC;
-  if (truncate) flags |= O_TRUNC;
-  int fd = ::open(path.c_str(), flags, 0644);
-  if (fd < 0)
-    return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
-  return std::unique_ptr<AppendFile>(new AppendFile(fd, path));
-}
-
-AppendFile::~AppendFile() { ::close(fd_); }
-
-Status AppendFile::Append(std::string_view line) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ssize_t n = ::write(fd_, line.data(), line.size());
-  if (n != static_cast<ssize_t>(line.size()))
-    return Status::IOError("cannot write " + path_ + ": " +
-                           (n < 0 ? std::strerror(errno) : "short write"));
-  return Status::OK();
-}
-
-Status AppendFile::Sync() {
-  // No lock: fdatasync may run while another thread appends.
-  if (::fdatasync(fd_) != 0)
-    return Status::IOError("cannot sync " + path_ + ": " +
-                           std::strerror(errno));
-  return Status::OK();
+Result<std::unique_ptr<AppendOnlyFile>> OpenFailedList(
+    const std::string& path) {
+  return AppendOnlyFile::Open(path, AppendOnlyFile::Start::kEmpty,
+                              kSharedFileMode);
 }
 
 bool CountsTowardStop(const Failure& failure) {
@@ -43,7 +14,7 @@ bool CountsTowardStop(const Failure& failure) {
          failure.type != FailType::kMalformedUrl;
 }
 
-ResultSink::ResultSink(CompletedLog* completed, AppendFile* failed,
+ResultSink::ResultSink(CompletedLog* completed, AppendOnlyFile* failed,
                        int first_failures, int any_failures)
     : completed_(completed),
       failed_file_(failed),

@@ -7,32 +7,22 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "completed_log.h"
+#include "file_util.h"
 #include "outcome.h"
 #include "status.h"
 
 namespace cfm {
 
-// An append-only text file written one whole line per write(2), with no
-// user-space buffer. Thread-safe.
-class AppendFile {
- public:
-  // Opens `path` for appending, creating it; `truncate` empties it first.
-  static Result<std::unique_ptr<AppendFile>> Open(const std::string& path,
-                                                  bool truncate);
-  ~AppendFile();
-  Status Append(std::string_view line);  // `line` ends with '\n'
-  Status Sync();
-
- private:
-  AppendFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-  int fd_;
-  std::string path_;
-  std::mutex mu_;
-};
+// Opens this run's failed list (failed_transfers.txt) for appending, 0644,
+// created when missing and emptied when not: it lists what did not make it
+// this run (RotateFailedList keeps the last run's). kIOError, naming the
+// step and the path, when it cannot be opened.
+Result<std::unique_ptr<AppendOnlyFile>> OpenFailedList(const std::string& path);
 
 // Whether `failure` counts toward stopping the run. A source 404 or 410
 // (kSourceGone) and an error page or encoded body in its place
@@ -41,12 +31,30 @@ class AppendFile {
 // failure at all (Malformed()).
 bool CountsTowardStop(const Failure& failure);
 
-class ResultSink {
+// The part of the sink the run monitor reads and drives: the counters, the
+// stop request and Sync. ResultSink is the one implementation; tests fake
+// it. Every method may be called from any thread.
+class MonitoredSink {
+ public:
+  virtual ~MonitoredSink() = default;
+  // Makes what was recorded durable; an error names the file and step.
+  virtual Status Sync() = 0;
+  // Asks the run to stop; the first message is kept.
+  virtual void StopRun(const std::string& message) = 0;
+  virtual bool stop_requested() const = 0;
+  virtual uint64_t succeeded() const = 0;
+  virtual uint64_t failed() const = 0;
+  virtual uint64_t malformed() const = 0;
+  virtual uint64_t bytes() const = 0;
+};
+
+class ResultSink final : public MonitoredSink {
  public:
   // Stop when the first `first_failures` objects of a run all fail the same
   // way, or when `any_failures` in a row do at any time, counting only the
   // reasons CountsTowardStop() accepts.
-  ResultSink(CompletedLog* completed, AppendFile* failed,
+  // Neither file is owned; both must outlive the sink.
+  ResultSink(CompletedLog* completed, AppendOnlyFile* failed,
              int first_failures = 20, int any_failures = 200);
 
   // Records an object that S3 has acknowledged.
@@ -58,23 +66,23 @@ class ResultSink {
   // Records an input line that is not a usable URL.
   void Malformed(const std::string& url, const std::string& reason);
   // Asks the run to stop; the first message is kept.
-  void StopRun(const std::string& message);
+  void StopRun(const std::string& message) override;
 
   // Flushes both files to disk.
-  Status Sync();
+  Status Sync() override;
 
-  bool stop_requested() const { return stop_.load(); }
+  bool stop_requested() const override { return stop_.load(); }
   std::string stop_message() const;
-  uint64_t succeeded() const { return succeeded_.load(); }
-  uint64_t failed() const { return failed_.load(); }
-  uint64_t malformed() const { return malformed_.load(); }
-  uint64_t bytes() const { return bytes_.load(); }
+  uint64_t succeeded() const override { return succeeded_.load(); }
+  uint64_t failed() const override { return failed_.load(); }
+  uint64_t malformed() const override { return malformed_.load(); }
+  uint64_t bytes() const override { return bytes_.load(); }
 
  private:
   void WriteFailedLine(const std::string& url, const std::string& reason);
 
   CompletedLog* completed_;
-  AppendFile* failed_file_;
+  AppendOnlyFile* failed_file_;
   const int first_failures_;
   const int any_failures_;
   std::atomic<uint64_t> succeeded_{0}, failed_{0}, malformed_{0}, bytes_{0};

@@ -1,6 +1,7 @@
 #include "result_sink.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "test_util.h"
 
@@ -11,8 +12,8 @@ struct SinkFixture {
   TempDir dir;
   std::unique_ptr<CompletedLog> completed =
       std::move(*CompletedLog::Open(dir.File("completed.txt"), "dest"));
-  std::unique_ptr<AppendFile> failed =
-      std::move(*AppendFile::Open(dir.File("failed.txt"), true));
+  std::unique_ptr<AppendOnlyFile> failed =
+      std::move(*OpenFailedList(dir.File("failed.txt")));
 };
 
 TEST(ResultSinkTest, WritesBothFilesAsItGoes) {
@@ -119,19 +120,43 @@ TEST(ResultSinkTest, FirstStopMessageWins) {
   EXPECT_EQ(sink.stop_message(), "AccessDenied");
 }
 
-TEST(AppendFileTest, TruncateOrAppend) {
+TEST(OpenFailedListTest, StartsEmptyEachRunReadableByOthers) {
   TempDir dir;
-  WriteFile(dir.File("f"), "old\n");
-  {
-    auto a = AppendFile::Open(dir.File("f"), false);
-    ASSERT_TRUE(a.ok());
-    ASSERT_TRUE((*a)->Append("new\n").ok());
-  }
-  EXPECT_EQ(ReadFile(dir.File("f")), "old\nnew\n");
-  auto t = AppendFile::Open(dir.File("f"), true);
-  ASSERT_TRUE(t.ok());
+  const std::string path = dir.File("failed_transfers.txt");
+  WriteFile(path, "http://h/old.jpg\thttp 404\n");
+  auto failed = OpenFailedList(path);
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(ReadFile(path), "");  // last run's failures are not this run's
+  ASSERT_TRUE((*failed)->Append("http://h/new.jpg\thttp 500\n").ok());
+  EXPECT_EQ(ReadFile(path), "http://h/new.jpg\thttp 500\n");
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+}
+
+TEST(OpenFailedListTest, CreatesAMissingFileAndNamesAFailure) {
+  TempDir dir;
+  auto created = OpenFailedList(dir.File("f"));
+  ASSERT_TRUE(created.ok());
   EXPECT_EQ(ReadFile(dir.File("f")), "");
-  EXPECT_FALSE(AppendFile::Open(dir.File("no/such/dir"), true).ok());
+  auto missing = OpenFailedList(dir.File("no/such/dir"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().message(),
+            "open " + dir.File("no/such/dir") + ": No such file or directory");
+}
+
+TEST(ResultSinkTest, UnwritableFailedListStopsTheRun) {
+  TempDir dir;
+  auto completed = CompletedLog::Open(dir.File("completed.txt"), "dest");
+  // /dev/full accepts the open and fails every write with ENOSPC.
+  auto full = AppendOnlyFile::Open("/dev/full", AppendOnlyFile::Start::kKeep,
+                                   kSharedFileMode);
+  ASSERT_TRUE(completed.ok() && full.ok());
+  ResultSink sink(completed->get(), full->get());
+  sink.Failed("http://h/b.jpg", {FailType::kSourceGone, 404, "http 404"});
+  EXPECT_TRUE(sink.stop_requested());
+  EXPECT_NE(sink.stop_message().find("write /dev/full: No space left"),
+            std::string::npos);
 }
 
 }  // namespace

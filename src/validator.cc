@@ -42,6 +42,71 @@ Verdict VerdictOf(uint8_t f) {
   return Verdict::kIntact;
 }
 
+// One pass over urls.txt as passes 2 and 4 make it: each URL mapped to its
+// key and looked up in the listing. The first URL of each key is kFirst; a
+// later one is kRepeat (absent keys are told apart by fingerprint, listed
+// ones by `seen_flag`, which the pass sets on the first).
+class UrlPass {
+ public:
+  enum class Kind { kMalformed, kRepeat, kFirst };
+
+  // Fails with the reader's kNotFound/kIOError.
+  static Result<std::unique_ptr<UrlPass>> Open(const std::string& urls_path,
+                                               const KeyMappingOptions& mapping,
+                                               ListingIndex* index,
+                                               uint8_t seen_flag) {
+    auto reader = UrlListReader::Open(urls_path);
+    if (!reader.ok()) return reader.status();
+    return std::make_unique<UrlPass>(std::move(*reader), mapping, index,
+                                     seen_flag);
+  }
+  UrlPass(std::unique_ptr<UrlListReader> reader,
+          const KeyMappingOptions& mapping, ListingIndex* index,
+          uint8_t seen_flag)
+      : reader_(std::move(reader)),
+        mapping_(mapping),
+        index_(index),
+        seen_flag_(seen_flag) {}
+
+  // Reads and classifies the next URL; false at the end of the list or on
+  // a read error (status()).
+  bool Next() {
+    if (!reader_->Next(&url_, nullptr)) return false;
+    Result<std::string> key = MapUrlToKey(url_, mapping_);
+    map_error_ = key.status();
+    listed_ = -1;
+    if (!key.ok()) {
+      kind_ = Kind::kMalformed;
+      return true;
+    }
+    listed_ = index_->Find(*key);
+    bool first = listed_ < 0 ? absent_keys_.Insert(Fingerprint(*key))
+                             : !(index_->flags(listed_) & seen_flag_);
+    if (first && listed_ >= 0) index_->SetFlag(listed_, seen_flag_);
+    kind_ = first ? Kind::kFirst : Kind::kRepeat;
+    return true;
+  }
+
+  Kind kind() const { return kind_; }
+  const std::string& url() const { return url_; }
+  // The key's place in the listing; -1 when it is not listed.
+  int64_t listed() const { return listed_; }
+  // Why the URL maps to no key (kMalformed).
+  const Status& map_error() const { return map_error_; }
+  const Status& status() const { return reader_->status(); }
+
+ private:
+  std::unique_ptr<UrlListReader> reader_;
+  const KeyMappingOptions& mapping_;
+  ListingIndex* index_;
+  const uint8_t seen_flag_;
+  UrlSet absent_keys_;
+  std::string url_;
+  Status map_error_;
+  int64_t listed_ = -1;
+  Kind kind_ = Kind::kMalformed;
+};
+
 }  // namespace
 
 Status ApplyCompleted(const std::string& completed_path,
@@ -75,37 +140,32 @@ Status CompareUrls(
     ListingIndex* index, const RecordedObjects& records,
     const std::function<void(size_t, const std::string&, bool)>& present,
     ValidationResult* result) {
-  auto reader = UrlListReader::Open(urls_path);
-  if (!reader.ok()) return reader.status();
+  auto pass = UrlPass::Open(urls_path, mapping, index, kExpected);
+  if (!pass.ok()) return pass.status();
+  UrlPass& p = **pass;
   ValidationCounts& c = result->counts;
-  UrlSet missing_keys;
-  std::string url;
-  while ((*reader)->Next(&url, nullptr)) {
+  while (p.Next()) {
     ++c.url_lines;
-    Result<std::string> key = MapUrlToKey(url, mapping);
-    if (!key.ok()) {
+    if (p.kind() == UrlPass::Kind::kMalformed) {
       ++c.malformed;
       AddExample(&result->malformed_examples,
-                 url + ": " + key.status().message());
+                 p.url() + ": " + p.map_error().message());
       continue;
     }
-    int64_t i = index->Find(*key);
-    bool first = i < 0 ? missing_keys.Insert(Fingerprint(*key))
-                       : !(index->flags(i) & kExpected);
-    if (!first) {
+    if (p.kind() == UrlPass::Kind::kRepeat) {
       ++c.duplicate_urls;
       continue;
     }
     ++c.expected;
-    if (i < 0) continue;
-    index->SetFlag(i, kExpected);
+    if (p.listed() < 0) continue;
+    auto i = static_cast<size_t>(p.listed());
     ++c.present;
-    bool needs_size = JudgeByRecord(index, records, i, url, result);
+    bool needs_size = JudgeByRecord(index, records, i, p.url(), result);
     if (!(index->flags(i) & (kSizeMismatch | kCorrupt))) {
-      present(static_cast<size_t>(i), url, needs_size);
+      present(i, p.url(), needs_size);
     }
   }
-  return (*reader)->status();
+  return p.status();
 }
 
 void CountExtras(const ListingIndex& index, ValidationResult* result) {
@@ -128,26 +188,18 @@ Status ReportUrls(
     const std::function<void(const std::string&)>& retry,
     const std::function<void(const std::string&, const std::string&)>& gone_out,
     ValidationResult* result) {
-  auto reader = UrlListReader::Open(urls_path);
-  if (!reader.ok()) return reader.status();
+  auto pass = UrlPass::Open(urls_path, mapping, index, kReported);
+  if (!pass.ok()) return pass.status();
+  UrlPass& p = **pass;
   ValidationCounts& c = result->counts;
-  UrlSet missing_keys;
-  std::string url;
-  while ((*reader)->Next(&url, nullptr)) {
-    Result<std::string> key = MapUrlToKey(url, mapping);
-    if (!key.ok()) continue;
-    int64_t i = index->Find(*key);
-    Verdict v = Verdict::kIntact;
-    if (i < 0) {
-      if (!missing_keys.Insert(Fingerprint(*key))) continue;
-    } else {
-      if (index->flags(i) & kReported) continue;
-      index->SetFlag(i, kReported);
-      v = VerdictOf(index->flags(i));
-      if (v == Verdict::kIntact) {
-        ++c.verified;
-        continue;
-      }
+  while (p.Next()) {
+    if (p.kind() != UrlPass::Kind::kFirst) continue;
+    const std::string& url = p.url();
+    int64_t i = p.listed();
+    Verdict v = i < 0 ? Verdict::kUnverified : VerdictOf(index->flags(i));
+    if (i >= 0 && v == Verdict::kIntact) {
+      ++c.verified;
+      continue;
     }
     auto g = gone.find(url);
     if (g != gone.end()) {
@@ -168,7 +220,7 @@ Status ReportUrls(
       AddExample(&result->unverified_examples, url);
     }
   }
-  return (*reader)->status();
+  return p.status();
 }
 
 Result<std::unique_ptr<ListFileWriter>> ListFileWriter::Open(

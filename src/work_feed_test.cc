@@ -34,7 +34,7 @@ TEST(WorkFeedTest, MapsSkipsDoneAndDuplicatesRecordsMalformed) {
             "http://h/a/done.jpg\n"  // in completed.txt
             "http://h/a/%C3%A9.jpg?x=1\tignored field\n");
   auto completed = CompletedLog::Open(dir.File("completed.txt"));
-  auto failed = AppendFile::Open(dir.File("failed.txt"), true);
+  auto failed = OpenFailedList(dir.File("failed.txt"));
   ResultSink sink(completed->get(), failed->get());
   UrlSet done;
   done.Insert(RecordId("http://h/a/done.jpg", "images/done.jpg"));
@@ -69,7 +69,7 @@ TEST(WorkFeedTest, AShardGetsOnlyItsKeysAndItsMalformedLines) {
   size_t jobs_seen = 0, malformed_seen = 0;
   for (int shard = 0; shard < 3; ++shard) {
     auto completed = CompletedLog::Open(dir.File("c" + std::to_string(shard)));
-    auto failed = AppendFile::Open(dir.File("f" + std::to_string(shard)), true);
+    auto failed = OpenFailedList(dir.File("f" + std::to_string(shard)));
     ResultSink sink(completed->get(), failed->get());
     UrlSet done;
     WorkFeed feed(dir.File("urls.txt"), {"http://h/", "images/", false}, &done,
@@ -91,7 +91,7 @@ TEST(WorkFeedTest, AShardGetsOnlyItsKeysAndItsMalformedLines) {
 TEST(WorkFeedTest, MissingListReportsStatus) {
   TempDir dir;
   auto completed = CompletedLog::Open(dir.File("completed.txt"));
-  auto failed = AppendFile::Open(dir.File("failed.txt"), true);
+  auto failed = OpenFailedList(dir.File("failed.txt"));
   ResultSink sink(completed->get(), failed->get());
   UrlSet done;
   WorkFeed feed(dir.File("nope.txt"), {"", "", false}, &done, &sink, 4);
@@ -107,7 +107,7 @@ TEST(WorkFeedTest, StopEndsTheFeedEarly) {
     list += "http://h/" + std::to_string(i) + ".jpg\n";
   WriteFile(dir.File("urls.txt"), list);
   auto completed = CompletedLog::Open(dir.File("completed.txt"));
-  auto failed = AppendFile::Open(dir.File("failed.txt"), true);
+  auto failed = OpenFailedList(dir.File("failed.txt"));
   ResultSink sink(completed->get(), failed->get());
   UrlSet done;
   WorkFeed feed(dir.File("urls.txt"), {"http://h/", "", false}, &done, &sink,
