@@ -20,6 +20,17 @@ Transport::Id MultipartCopies::Impl::Send(TransferRequest r, Ref ref) {
   return id;
 }
 
+// The verdict on one of a copy's S3 requests (an UploadPart, or Create or
+// Complete), named in failures by `what` ("PUT <key>").
+Outcome MultipartCopies::Impl::JudgeS3(RequestKind kind,
+                                       const std::string& what,
+                                       const Transport::Completion& done) {
+  RequestFacts facts;
+  facts.kind = kind;
+  facts.what = what;
+  return Judge(facts, done.result, done.response, ctx->clock->WallSeconds());
+}
+
 // The first part tells the size, the ETag and whether Range is honoured.
 void MultipartCopies::Impl::StartProbe(Copy* c) {
   c->job->attempts++;
@@ -205,12 +216,8 @@ bool MultipartCopies::Impl::TakeFirstPart(Copy* c, Part* p,
 
 void MultipartCopies::Impl::OnUploadDone(Copy* c, Part* p,
                                          const Transport::Completion& done) {
-  std::string what = S3What("PUT", c->job->key);
-  RequestFacts facts;
-  facts.kind = RequestKind::kS3Put;
-  facts.what = what;
   Outcome outcome =
-      Judge(facts, done.result, done.response, ctx->clock->WallSeconds());
+      JudgeS3(RequestKind::kS3Put, S3What("PUT", c->job->key), done);
   if (outcome.kind != Outcome::Kind::kDone) {
     UnitFailed(c, Index(p), std::move(outcome));
     return;
@@ -233,11 +240,7 @@ void MultipartCopies::Impl::OnUploadDone(Copy* c, Part* p,
 void MultipartCopies::Impl::OnControlDone(Copy* c,
                                           const Transport::Completion& done) {
   std::string what = S3What("POST", c->job->key);
-  RequestFacts facts;
-  facts.kind = RequestKind::kS3Control;
-  facts.what = what;
-  Outcome outcome =
-      Judge(facts, done.result, done.response, ctx->clock->WallSeconds());
+  Outcome outcome = JudgeS3(RequestKind::kS3Control, what, done);
   c->control_body.clear();
   if (outcome.kind != Outcome::Kind::kDone) {
     UnitFailed(c, kControl, std::move(outcome));

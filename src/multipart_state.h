@@ -130,6 +130,8 @@ struct MultipartCopies::Impl {
                      const HttpResponse& r);
   void OnUploadDone(multipart::Copy* c, multipart::Part* p,
                     const Transport::Completion& done);
+  Outcome JudgeS3(RequestKind kind, const std::string& what,
+                  const Transport::Completion& done);
   void OnControlDone(multipart::Copy* c, const Transport::Completion& done);
   void HashInOrder(multipart::Copy* c);
   void Pump(multipart::Copy* c);
