@@ -221,9 +221,13 @@ int MergeShardRecords(const ScaleOut& so, const Settings& s,
   if (!so.state) return -1;
   SetStartupPhase("merging the records of every shard under " +
                   so.state->ToString());
-  Result<UnionCounts> u = MergeUnionRecords(
-      so.NewStateStore().get(), so.state->key, StatePath(s, "completed.txt"),
-      StatePath(s, "state_uri_merged.txt"));
+  std::unique_ptr<ObjectStore> store = so.NewStateStore();
+  Result<std::vector<std::string>> keys = store->List(so.state->key);
+  Result<UnionCounts> u =
+      keys.ok() ? MergeUnionRecords(store.get(), so.state->key, *keys,
+                                    StatePath(s, "completed.txt"),
+                                    StatePath(s, "state_uri_merged.txt"))
+                : Result<UnionCounts>(keys.status());
   if (!u.ok()) {
     spdlog::error("STATE_URI {}: {}", so.state->ToString(),
                   u.status().ToString());
@@ -236,8 +240,8 @@ int MergeShardRecords(const ScaleOut& so, const Settings& s,
                Plural(u->known_segments, "segment"));
   // Each shard's last failure list: a URL its source answered 404/410/403
   // is gone at the source, not missing (validate's gone.txt).
-  Result<size_t> lists = MergeUnionFailures(
-      so.NewStateStore().get(), so.state->key, StatePath(s, kUnionFailedFile));
+  Result<size_t> lists = MergeUnionFailures(store.get(), so.state->key, *keys,
+                                            StatePath(s, kUnionFailedFile));
   if (!lists.ok()) {
     spdlog::error("STATE_URI {}: {}", so.state->ToString(),
                   lists.status().ToString());

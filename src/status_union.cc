@@ -208,10 +208,9 @@ Status AppendText(const std::string& path, std::string text, bool header) {
 
 Result<UnionCounts> MergeUnionRecords(ObjectStore* store,
                                       const std::string& state_prefix,
+                                      const std::vector<std::string>& keys,
                                       const std::string& completed_path,
                                       const std::string& merged_path) {
-  Result<std::vector<std::string>> keys = store->List(state_prefix);
-  if (!keys.ok()) return keys.status();
   std::set<std::string> merged;
   if (Result<std::string> text = ReadWholeFile(merged_path); text.ok()) {
     size_t pos = 0, nl;
@@ -221,7 +220,7 @@ Result<UnionCounts> MergeUnionRecords(ObjectStore* store,
     }
   }
   UnionCounts counts;
-  for (const std::string& key : *keys) {
+  for (const std::string& key : keys) {
     ShardSpec shard;
     std::string_view rest;
     if (!SplitShardKey(std::string_view(key).substr(state_prefix.size()),
@@ -250,12 +249,11 @@ Result<UnionCounts> MergeUnionRecords(ObjectStore* store,
 
 Result<size_t> MergeUnionFailures(ObjectStore* store,
                                   const std::string& state_prefix,
+                                  const std::vector<std::string>& keys,
                                   const std::string& out_path) {
-  Result<std::vector<std::string>> keys = store->List(state_prefix);
-  if (!keys.ok()) return keys.status();
   std::string all;
   size_t lists = 0;
-  for (const std::string& key : *keys) {
+  for (const std::string& key : keys) {
     ShardSpec shard;
     std::string_view rest;
     if (!SplitShardKey(std::string_view(key).substr(state_prefix.size()),

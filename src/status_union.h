@@ -62,12 +62,16 @@ struct UnionCounts {
   int shard_count = 0;        // the SHARD_COUNT of the folders (largest seen)
 };
 
+// `keys` below is the store's listing of `state_prefix` (listed once by the
+// caller for both merges).
+//
 // Appends to `completed_path` the record lines of every segment of every
 // shard under `state_prefix` that `merged_path` (one segment key a line)
 // does not name yet, then adds them to `merged_path`. A torn segment line
 // is skipped. Fails with the store's error or kIOError naming the file.
 Result<UnionCounts> MergeUnionRecords(ObjectStore* store,
                                       const std::string& state_prefix,
+                                      const std::vector<std::string>& keys,
                                       const std::string& completed_path,
                                       const std::string& merged_path);
 
@@ -78,6 +82,7 @@ Result<UnionCounts> MergeUnionRecords(ObjectStore* store,
 // kIOError naming the file.
 Result<size_t> MergeUnionFailures(ObjectStore* store,
                                   const std::string& state_prefix,
+                                  const std::vector<std::string>& keys,
                                   const std::string& out_path);
 
 }  // namespace cfm

@@ -99,13 +99,14 @@ TEST(StatusUnionTest, MergesEachSegmentOnceAcrossShards) {
                   .ok());
   std::string completed = dir.File("completed.txt"),
               merged = dir.File("merged.txt");
-  auto u = MergeUnionRecords(&store, "p/", completed, merged);
+  auto u =
+      MergeUnionRecords(&store, "p/", *store.List("p/"), completed, merged);
   ASSERT_TRUE(u.ok());
   EXPECT_EQ(u->segments, 2u);
   EXPECT_EQ(u->records, 2u);
   EXPECT_EQ(u->shard_count, 2);
   EXPECT_EQ(ReadFile(completed), kCompletedHeader + a + b);
-  u = MergeUnionRecords(&store, "p/", completed, merged);
+  u = MergeUnionRecords(&store, "p/", *store.List("p/"), completed, merged);
   ASSERT_TRUE(u.ok());
   EXPECT_EQ(u->segments, 0u);
   EXPECT_EQ(u->known_segments, 2u);
@@ -126,7 +127,7 @@ TEST(StatusUnionTest, MergesEveryShardsFailureListReplacingTheLastMerge) {
                   .ok());
   ASSERT_TRUE(store.Put("p/shard-1-of-2/status.json", "{}").ok());
   ASSERT_TRUE(store.Put("p/other/failed_transfers.txt", "x\n").ok());
-  Result<size_t> n = MergeUnionFailures(&store, "p/", out);
+  Result<size_t> n = MergeUnionFailures(&store, "p/", *store.List("p/"), out);
   ASSERT_TRUE(n.ok()) << n.status().ToString();
   EXPECT_EQ(*n, 2u);
   EXPECT_EQ(ReadFile(out),
@@ -134,7 +135,7 @@ TEST(StatusUnionTest, MergesEveryShardsFailureListReplacingTheLastMerge) {
             "410\n");
   // A shard's re-run replaced its list: the merge follows, nothing stale.
   ASSERT_TRUE(store.Put("p/shard-0-of-2/failed_transfers.txt", "").ok());
-  n = MergeUnionFailures(&store, "p/", out);
+  n = MergeUnionFailures(&store, "p/", *store.List("p/"), out);
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(ReadFile(out), "http://h/b.jpg\tsource http 410\n");
 }
