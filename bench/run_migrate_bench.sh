@@ -433,7 +433,9 @@ tool_cmd() {  # TOOL PROTO CONC OUTDIR -> CMD array
       --destination-bucket "$BUCKET" --source-url-prefix "$base"
       --state-dir "$out/state" --concurrency "$conc" "${CFM_EXTRA_ARGS[@]}")
     [[ $proto == https* ]] && CMD+=("${CFM_SRC_CA_ARGS[@]}")
-    [[ $PERF == 1 ]] && CMD=(perf record -q -g -o "$out/perf.data" -- "${CMD[@]}")
+    # PERF_RECORD_ARGS="--call-graph dwarf" gives whole stacks through the
+    # libraries (built without frame pointers), at a larger perf.data.
+    [[ $PERF == 1 ]] && CMD=(perf record -q ${PERF_RECORD_ARGS:--g} -o "$out/perf.data" -- "${CMD[@]}")
   fi
   return 0
 }

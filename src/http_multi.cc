@@ -1,8 +1,17 @@
 // The libcurl multi-interface Transport: one multi handle, a pool of easy
 // handles reused between transfers (their connections stay warm), response
-// headers parsed and bodies handed to sinks as they arrive.
+// headers parsed and bodies handed to sinks as they arrive. It waits with
+// epoll on the sockets curl names and drives curl with
+// curl_multi_socket_action, so a wake-up costs the sockets that are ready,
+// not every transfer in flight.
 #include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <unordered_map>
 
 #include "http_curl_common.h"
@@ -18,16 +27,25 @@ static_assert(CURL_MAX_WRITE_SIZE <= kMaxSinkChunk);
 class CurlTransport : public Transport {
  public:
   explicit CurlTransport(const TransportOptions& options)
-      : multi_(curl_multi_init()) {
+      : multi_(curl_multi_init()), epoll_(epoll_create1(EPOLL_CLOEXEC)) {
+    if (epoll_ < 0)
+      spdlog::warn("epoll_create1: {}; polling every transfer instead",
+                   strerror(errno));
     curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options.max_connections);
     curl_multi_setopt(multi_, CURLMOPT_MAX_CONCURRENT_STREAMS,
                       options.max_streams_per_connection);
+    if (epoll_ < 0) return;
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, OnSocket);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, OnTimer);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
   }
 
   ~CurlTransport() override {
     for (auto& [id, x] : live_) Drop(x.get());
     for (CURL* e : idle_) curl_easy_cleanup(e);
     curl_multi_cleanup(multi_);
+    if (epoll_ >= 0) close(epoll_);
   }
 
   Id Start(TransferRequest request) override;
@@ -48,6 +66,16 @@ class CurlTransport : public Transport {
   static size_t OnHeader(char* data, size_t size, size_t n, void* user);
   static size_t OnBody(char* data, size_t size, size_t n, void* user);
   static size_t OnRead(char* out, size_t size, size_t n, void* user);
+  // curl names the sockets to watch and when it next wants to act on its
+  // own (timeouts, a resumed or new transfer: 0 ms).
+  static int OnSocket(CURL* easy, curl_socket_t fd, int what, void* self,
+                      void* socketp);
+  static int OnTimer(CURLM* multi, long timeout_ms, void* self);
+  static int64_t NowMs();
+  // Lets curl act on the sockets epoll found ready and on its due timer.
+  void Act(const epoll_event* events, int n);
+  // The transfers curl has finished since the last call.
+  std::vector<Completion> Collect();
 
   CURL* Acquire();
   void Configure(Xfer* x);
@@ -58,6 +86,8 @@ class CurlTransport : public Transport {
   void Drop(Xfer* x);
 
   CURLM* multi_;
+  int epoll_;
+  int64_t timer_due_ms_ = -1;  // when curl wants to act (-1: not asked)
   std::vector<CURL*> idle_;
   std::unordered_map<Id, std::unique_ptr<Xfer>> live_;
   Id next_id_ = 1;
@@ -170,14 +200,71 @@ void CurlTransport::Drop(Xfer* x) {
   curl_slist_free_all(x->headers);
 }
 
-std::vector<Transport::Completion> CurlTransport::Poll(int timeout_ms) {
-  // curl_multi_socket_action with epoll was tried instead of poll +
-  // perform: with curl 7.88 it cost as much CPU or more (every event on an
-  // HTTP/2 connection runs all of its streams), so the simpler loop stays
-  // (bench/RESULTS-migrate.md).
-  curl_multi_poll(multi_, nullptr, 0, timeout_ms, nullptr);
+int CurlTransport::OnSocket(CURL*, curl_socket_t fd, int what, void* self,
+                            void*) {
+  auto* t = static_cast<CurlTransport*>(self);
+  if (what == CURL_POLL_REMOVE) {
+    epoll_ctl(t->epoll_, EPOLL_CTL_DEL, fd, nullptr);  // may be closed: fine
+    return 0;
+  }
+  epoll_event ev{};
+  ev.data.fd = fd;
+  if (what & CURL_POLL_IN) ev.events |= EPOLLIN;
+  if (what & CURL_POLL_OUT) ev.events |= EPOLLOUT;
+  if (epoll_ctl(t->epoll_, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT &&
+      epoll_ctl(t->epoll_, EPOLL_CTL_ADD, fd, &ev) != 0)
+    spdlog::error("epoll_ctl add {}: {}", fd, strerror(errno));
+  return 0;
+}
+
+int CurlTransport::OnTimer(CURLM*, long timeout_ms, void* self) {
+  auto* t = static_cast<CurlTransport*>(self);
+  t->timer_due_ms_ = timeout_ms < 0 ? -1 : NowMs() + timeout_ms;
+  return 0;
+}
+
+int64_t CurlTransport::NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void CurlTransport::Act(const epoll_event* events, int n) {
   int running = 0;
-  curl_multi_perform(multi_, &running);
+  for (int i = 0; i < n; ++i) {
+    int flags = 0;
+    if (events[i].events & EPOLLIN) flags |= CURL_CSELECT_IN;
+    if (events[i].events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
+    if (events[i].events & (EPOLLERR | EPOLLHUP)) flags |= CURL_CSELECT_ERR;
+    curl_multi_socket_action(multi_, events[i].data.fd, flags, &running);
+  }
+  if (timer_due_ms_ >= 0 && NowMs() >= timer_due_ms_) {
+    timer_due_ms_ = -1;  // curl may ask again while it acts
+    curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+  }
+}
+
+std::vector<Transport::Completion> CurlTransport::Poll(int timeout_ms) {
+  // Measured against curl_multi_poll + curl_multi_perform, which with curl
+  // 7.88 polls every transfer's socket again on each wake-up
+  // (bench/RESULTS.md).
+  if (epoll_ < 0) {
+    curl_multi_poll(multi_, nullptr, 0, timeout_ms, nullptr);
+    int running = 0;
+    curl_multi_perform(multi_, &running);
+    return Collect();
+  }
+  int wait = timeout_ms;
+  if (timer_due_ms_ >= 0)
+    wait = static_cast<int>(
+        std::clamp<int64_t>(timer_due_ms_ - NowMs(), 0, timeout_ms));
+  epoll_event events[256];
+  int n = epoll_wait(epoll_, events, 256, wait);
+  Act(events, std::max(n, 0));  // n < 0: a signal (EINTR)
+  return Collect();
+}
+
+std::vector<Transport::Completion> CurlTransport::Collect() {
   std::vector<Completion> done;
   int left = 0;
   while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
