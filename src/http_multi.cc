@@ -201,7 +201,7 @@ void CurlTransport::Drop(Xfer* x) {
 }
 
 int CurlTransport::OnSocket(CURL*, curl_socket_t fd, int what, void* self,
-                            void*) {
+                            void* socketp) {
   auto* t = static_cast<CurlTransport*>(self);
   if (what == CURL_POLL_REMOVE) {
     epoll_ctl(t->epoll_, EPOLL_CTL_DEL, fd, nullptr);  // may be closed: fine
@@ -211,9 +211,13 @@ int CurlTransport::OnSocket(CURL*, curl_socket_t fd, int what, void* self,
   ev.data.fd = fd;
   if (what & CURL_POLL_IN) ev.events |= EPOLLIN;
   if (what & CURL_POLL_OUT) ev.events |= EPOLLOUT;
-  if (epoll_ctl(t->epoll_, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT &&
-      epoll_ctl(t->epoll_, EPOLL_CTL_ADD, fd, &ev) != 0)
-    spdlog::error("epoll_ctl add {}: {}", fd, strerror(errno));
+  // curl keeps `socketp` until it removes the socket: set means watched.
+  int op = socketp ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+  if (epoll_ctl(t->epoll_, op, fd, &ev) != 0 &&
+      epoll_ctl(t->epoll_, op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+                fd, &ev) != 0)
+    spdlog::error("epoll_ctl {}: {}", fd, strerror(errno));
+  if (!socketp) curl_multi_assign(t->multi_, fd, t);
   return 0;
 }
 

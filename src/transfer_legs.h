@@ -27,7 +27,7 @@ constexpr size_t kMaxSpareBytes = 32 << 20;
 // A streamed body passes through a ring this big: the GET pauses when it is
 // full, the PUT waits until a whole send buffer (kSendChunk) is in it or
 // the body is complete, so sends stay large.
-constexpr size_t kPipeBytes = 192 << 10;
+constexpr size_t kPipeBytes = 128 << 10;
 constexpr size_t kSendChunk = 64 << 10;
 // The transport hands a sink at most kMaxSinkChunk bytes at once, so a GET
 // paused for room resumes once the PUT has taken a send buffer.
