@@ -55,6 +55,11 @@ bool MultipartCopies::Impl::Begin(Copy* c, Part* p) {
 }
 
 void MultipartCopies::Impl::Fetch(Copy* c, Part* p) {
+  if (p->sink.body.capacity() < static_cast<size_t>(p->size) &&
+      !spare_bodies.empty()) {
+    p->sink.body.swap(spare_bodies.back());
+    spare_bodies.pop_back();
+  }
   p->sink.Reset(p->size, &ctx->options.reject_types);
   TransferRequest r = source_request(c->job->url, &p->sink);
   r.headers.emplace_back("Range", "bytes=" + std::to_string(p->offset) + "-" +
@@ -226,10 +231,7 @@ void MultipartCopies::Impl::OnUploadDone(Copy* c, Part* p,
   p->uploaded = true;
   c->uploaded++;
   EndActive(c, p);
-  if (p->hashed) {
-    p->body = std::string();
-    p->buffer = InflightSlot();
-  }
+  if (p->hashed) Release(p);
   if (c->uploaded == c->parts.size()) {
     Finish(c);
   } else {
@@ -276,12 +278,18 @@ void MultipartCopies::Impl::HashInOrder(Copy* c) {
     Part* p = c->parts[c->next_hash].get();
     c->md5->Update(c->Bytes(*p));
     p->hashed = true;
-    if (p->uploaded) {
-      p->body = std::string();
-      p->buffer = InflightSlot();
-    }
+    if (p->uploaded) Release(p);
     c->next_hash++;
   }
+}
+
+void MultipartCopies::Impl::Release(Part* p) {
+  if (p->body.capacity() > 0 && spare_bodies.size() < kMaxSpareBodies) {
+    p->body.clear();
+    spare_bodies.push_back(std::move(p->body));
+  }
+  p->body = std::string();
+  p->buffer = InflightSlot();
 }
 
 // Starts the parts that may go now (see the header for the bounds).

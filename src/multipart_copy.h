@@ -45,6 +45,8 @@ namespace cfm {
 
 // Parts of one object in flight at once (and part bodies it holds).
 constexpr int kMaxPartsPerObject = 4;
+// Emptied part bodies a loop keeps for reuse (MultipartCopies::Impl).
+constexpr size_t kMaxSpareBodies = kMaxPartsPerObject;
 // AbortMultipartUpload's timeout; short after a second signal, when the
 // user waits for it.
 constexpr long kAbortTimeoutMs = 10000;

@@ -165,6 +165,22 @@ TEST(MultipartCopyTest, PartsGoInParallelAndTheWholeIsHashedInOrder) {
   EXPECT_EQ(ranges[1].max_redirects, 5);
 }
 
+// Parts after the first kMaxPartsPerObject are fetched into the emptied
+// bodies of parts already uploaded: each carries its own bytes only.
+TEST(MultipartCopyTest, LaterPartsFilledIntoReusedBodiesCarryOnlyTheirBytes) {
+  MultipartRig rig(Body(870));  // 9 parts, the last one 70 bytes
+  rig.Run();
+  ExpectCopied(rig);
+  auto puts = rig.Seen("PUT ");
+  ASSERT_EQ(puts.size(), 9u);
+  for (const auto& put : puts) {
+    int n = MultipartRig::PartNumber(put);
+    std::string want = rig.source->body.substr((n - 1) * kPart, kPart);
+    EXPECT_EQ(put.body, want) << n;
+    EXPECT_EQ(put.Header("Content-MD5"), Base64Encode(Md5(want))) << n;
+  }
+}
+
 TEST(MultipartCopyTest, APartFailing503TwiceIsRetriedAloneAfter1sThen2s) {
   MultipartRig rig(Body(300));
   rig.source->answer = [](int part, int n, FakeAnswer* a) {
