@@ -50,6 +50,27 @@ def count_log(path):
             "protocols": dict(protos)}
 
 
+def second_half_fps(path):
+    """Objects stored per second over the second half of a run: the PUTs
+    that answered 2xx, from the middle one to the last (what a long run
+    settles at, without start-up, connection set-up or CONCURRENCY=auto's
+    search)."""
+    times = []
+    try:
+        for line in open(path, errors="replace"):
+            p = line.split(" ")
+            if len(p) >= 3 and p[1] == "PUT" and p[2].startswith("2"):
+                times.append(float(p[0]))
+    except (FileNotFoundError, ValueError):
+        return 0.0
+    times.sort()
+    if len(times) < 4:
+        return 0.0
+    mid = len(times) // 2
+    span = times[-1] - times[mid]
+    return (len(times) - 1 - mid) / span if span > 0 else 0.0
+
+
 def record(a):
     rec = {"variant": a.variant, "tool": a.tool, "proto": a.proto,
            "conc": a.conc, "run": a.run, "rc": a.rc,
@@ -68,6 +89,7 @@ def record(a):
     rec["other_cpu_s"] = round(max(0.0, (b1 - b0) - (s1 - s0) - client), 2)
     rec["source"] = count_log(a.src_log)
     rec["dest"] = count_log(a.dest_log)
+    rec["half_fps"] = round(second_half_fps(a.dest_log), 1)
     with open(a.out, "a") as f:
         f.write(json.dumps(rec) + "\n")
     c = rec["check"]
@@ -94,6 +116,7 @@ def metrics(r):
         "rss": r.get("maxrss_kb", 0) / 1024,
         "src_rpf": sum(src.values()) / max(files, 1),
         "dst_rpf": sum(dst.values()) / max(files, 1),
+        "half": r.get("half_fps", 0),
         "srv": r.get("servers_cpu_s", 0),
         "other": r.get("other_cpu_s", 0) / w,
     }
@@ -110,10 +133,12 @@ def summarize(path, targets):
     for r in runs:
         groups.setdefault(r["variant"], []).append(r)
     med = {}
-    print("| variant | runs | wall s | files/s | MB/s | CPU s | CPU ms/file"
-          " | peak RSS MB | nginx CPU s | other load | source req/file"
-          " | dest req/file | exit codes | destination check |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|")
+    print("| variant | runs | wall s | files/s | 2nd half files/s | MB/s"
+          " | CPU s | CPU ms/file | peak RSS MB | nginx CPU s | other load"
+          " | source req/file | dest req/file | exit codes"
+          " | destination check |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+          "---|---|")
     for v, rs in groups.items():
         ms = [metrics(r) for r in rs]
         m = {k: statistics.median(x[k] for x in ms) for k in ms[0]}
@@ -121,7 +146,7 @@ def summarize(path, targets):
         files = rs[0]["check"].get("expected_objects") or 0
         oks = sum(1 for r in rs if r["check"].get("ok"))
         print(f"| {v} | {len(rs)} | {m['wall']:.2f} | {m['fps']:.0f} | "
-              f"{m['mbps']:.0f} | {m['cpu']:.2f} | {m['cpu_ms']:.2f} | "
+              f"{m['half']:.0f} | {m['mbps']:.0f} | {m['cpu']:.2f} | {m['cpu_ms']:.2f} | "
               f"{m['rss']:.1f} | {m['srv']:.2f} | {m['other']:.2f} | "
               f"{fmt_req(rs[-1]['source']['methods'], files)}"
               f" | {fmt_req(rs[-1]['dest']['methods'], files)} | "
@@ -129,6 +154,8 @@ def summarize(path, targets):
     print()
     print("Medians over the runs. CPU = user + sys of the client process "
           "(/usr/bin/time -v); nginx CPU = source + destination servers; "
+          "2nd half files/s = objects stored per second from the middle "
+          "PUT to the last (destination log); "
           "other load = CPU-seconds per second used meanwhile by processes "
           "outside the rig (of the machine's nproc); request counts from the "
           "last run's nginx logs. MB = 10^6 bytes.")
