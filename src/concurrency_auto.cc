@@ -5,7 +5,7 @@
 namespace cfm {
 namespace {
 
-constexpr double kGrowGain = 1.25;        // a doubling must give this much more
+constexpr double kGrowGain = 1.10;        // a doubling must give this much more
 constexpr double kProbeGain = 1.10;       // +25 % must give this much more
 constexpr double kProbeKeep = 0.95;       // -20 % may cost at most this much
 constexpr double kReferenceDecay = 0.98;  // per steady window
@@ -110,6 +110,7 @@ void AutoConcurrency::EnterSteady(int64_t now) {
 
 void AutoConcurrency::Decide(double rate, int64_t now) {
   if (phase_ == Phase::kSteady) return DecideSteady(rate, now);
+  if (phase_ == Phase::kShrink) return DecideShrink(rate, now);
   if (phase_ != Phase::kGrow) return DecideProbe(rate, now);
   if (base_rate_ == 0 || rate >= base_rate_ * kGrowGain) {
     base_limit_ = limit_;
@@ -119,12 +120,35 @@ void AutoConcurrency::Decide(double rate, int64_t now) {
     SetLimit(limit_ * 2, now);
     return;
   }
+  reference_rate_ = std::max(reference_rate_, rate);
+  level_best_ = base_rate_;
+  if (rate < base_rate_ && base_limit_ == options_.start &&
+      base_limit_ > options_.min) {
+    // The first doubling lost files/s: the CPU, not latency, is the limit
+    // already, and fewer in flight may do better. Halve from the start.
+    phase_ = Phase::kShrink;
+    SetLimit(base_limit_ / 2, now);
+    return;
+  }
   // Plateau: the last doubling gave (almost) nothing; go back to the level
   // that still raised files/s, and try lower ones first.
-  reference_rate_ = std::max(reference_rate_, rate);
   SetLimit(base_limit_, now);
-  level_best_ = base_rate_;
   probe_down_next_ = true;
+  EnterSteady(now);
+}
+
+void AutoConcurrency::DecideShrink(double rate, int64_t now) {
+  if (rate >= std::max(base_rate_, reference_rate_) * kProbeKeep) {
+    // Half as many did as well: keep halving.
+    base_limit_ = limit_;
+    base_rate_ = level_best_ = rate;
+    reference_rate_ = std::max(reference_rate_, rate);
+    if (limit_ > options_.min) return SetLimit(limit_ / 2, now);
+  } else {
+    SetLimit(base_limit_, now);
+    level_best_ = base_rate_;
+  }
+  probe_down_next_ = false;  // the steady probes refine it, up first
   EnterSteady(now);
 }
 

@@ -9,9 +9,12 @@
 // `window_ms` and `window_objects` finished objects; a window in which the
 // transfers in flight stayed well below the limit, e.g. at the end of the
 // list, decides nothing):
-//  - grow: doubles the limit while each doubling raises files/s by >= 25 %;
+//  - grow: doubles the limit while each doubling raises files/s by >= 10 %;
 //    the first doubling that does not is a plateau, and the limit goes back
 //    to the last one that did;
+//  - shrink: when the very first doubling lowered files/s (the CPU is the
+//    limit already), halves the start while half as many do >= 95 % as
+//    well, then goes back one step;
 //  - steady: every `probe_interval_ms` tries +25 %, kept when files/s rises
 //    >= 10 %, then -20 %, kept when files/s stays >= 95 % of the best seen at
 //    the current level (more in flight had only added latency: by Little's
@@ -67,7 +70,7 @@ class AutoConcurrency {
   int ceiling() const { return ceiling_; }
 
  private:
-  enum class Phase { kGrow, kSteady, kProbeUp, kProbeDown };
+  enum class Phase { kGrow, kShrink, kSteady, kProbeUp, kProbeDown };
   struct Window {
     int64_t start_ms = 0;
     uint64_t finished = 0;
@@ -83,6 +86,7 @@ class AutoConcurrency {
   bool Guards(const Sample& s, int64_t now);  // throttle, memory
   void EnterSteady(int64_t now);
   void Decide(double rate, int64_t now);
+  void DecideShrink(double rate, int64_t now);
   void DecideSteady(double rate, int64_t now);
   void DecideProbe(double rate, int64_t now);
 

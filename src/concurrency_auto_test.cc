@@ -96,6 +96,23 @@ TEST(AutoConcurrencyTest, BacksOffOnAPlateauToTheKnee) {
   EXPECT_GE(run.rate(), 0.95 * 800);
 }
 
+TEST(AutoConcurrencyTest, ShrinksWhenTheFirstDoublingLosesThroughput) {
+  // CPU-bound from the start: every transfer in flight past 24 costs a
+  // little (connections, buffers), as on a loopback rig.
+  FakeRun run(Opts(150, 1000), [](int limit) {
+    return limit <= 24 ? limit / 0.015 : 1600.0 - 1.2 * (limit - 24);
+  });
+  int highest = run.Run(10000);
+  EXPECT_LE(highest, 300);  // one doubling tried, no more
+  EXPECT_LE(run.limit(), 40);
+  EXPECT_GE(run.limit(), 18);
+  EXPECT_GE(run.rate(), 0.95 * 1600);
+  // Later probes keep it there.
+  run.Run(60000);
+  EXPECT_LE(run.limit(), 48);
+  EXPECT_GE(run.rate(), 0.95 * 1600);
+}
+
 TEST(AutoConcurrencyTest, StartsAtTheGivenLimitClampedToTheCeiling) {
   FakeRun run(Opts(150, 100), Knee(1e9));
   EXPECT_EQ(run.limit(), 100);
