@@ -65,7 +65,8 @@
 #                         10 MB still fail with "connection error")
 #   --perf                record each cfmigrate run with perf record -g
 #                         (RUN/perf.data; use with --keep; CPU figures then
-#                         include perf's own cost)
+#                         include perf's own cost; PERF_RECORD_ARGS in the
+#                         environment replaces -g, e.g. "--call-graph dwarf")
 #   --results FILE        also append the markdown report to FILE
 # Environment: RUN_TIMEOUT seconds per tool run (default 900).
 #   --workdir DIR         parent of the temp dir (default /dev/shm if it has
