@@ -27,14 +27,16 @@ static_assert(CURL_MAX_WRITE_SIZE <= kMaxSinkChunk);
 class CurlTransport : public Transport {
  public:
   explicit CurlTransport(const TransportOptions& options)
-      : multi_(curl_multi_init()), epoll_(epoll_create1(EPOLL_CLOEXEC)) {
-    if (epoll_ < 0)
-      spdlog::warn("epoll_create1: {}; polling every transfer instead",
-                   strerror(errno));
+      : multi_(curl_multi_init()) {
     curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options.max_connections);
     curl_multi_setopt(multi_, CURLMOPT_MAX_CONCURRENT_STREAMS,
                       options.max_streams_per_connection);
-    if (epoll_ < 0) return;
+    epoll_ = epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_ < 0) {
+      spdlog::warn("epoll_create1: {}; polling every transfer instead",
+                   strerror(errno));
+      return;
+    }
     curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, OnSocket);
     curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
     curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, OnTimer);
@@ -86,7 +88,7 @@ class CurlTransport : public Transport {
   void Drop(Xfer* x);
 
   CURLM* multi_;
-  int epoll_;
+  int epoll_ = -1;
   int64_t timer_due_ms_ = -1;  // when curl wants to act (-1: not asked)
   std::vector<CURL*> idle_;
   std::unordered_map<Id, std::unique_ptr<Xfer>> live_;

@@ -6,6 +6,7 @@
 
 #include "multipart_state.h"
 #include "result_sink.h"
+#include "transfer_legs.h"
 
 namespace cfm {
 using multipart::Control;
@@ -55,12 +56,9 @@ bool MultipartCopies::Impl::Begin(Copy* c, Part* p) {
 }
 
 void MultipartCopies::Impl::Fetch(Copy* c, Part* p) {
-  if (p->sink.body.capacity() < static_cast<size_t>(p->size) &&
-      !spare_bodies.empty()) {
-    p->sink.body.swap(spare_bodies.back());
-    spare_bodies.pop_back();
-  }
   p->sink.Reset(p->size, &ctx->options.reject_types);
+  if (p->sink.body.capacity() < static_cast<size_t>(p->size))
+    buffers->Take(static_cast<size_t>(p->size), &p->sink.body);
   TransferRequest r = source_request(c->job->url, &p->sink);
   r.headers.emplace_back("Range", "bytes=" + std::to_string(p->offset) + "-" +
                                       std::to_string(p->offset + p->size - 1));
@@ -284,11 +282,8 @@ void MultipartCopies::Impl::HashInOrder(Copy* c) {
 }
 
 void MultipartCopies::Impl::Release(Part* p) {
-  if (p->body.capacity() > 0 && spare_bodies.size() < kMaxSpareBodies) {
-    p->body.clear();
-    spare_bodies.push_back(std::move(p->body));
-  }
-  p->body = std::string();
+  buffers->Give(&p->body);
+  p->body = std::string();  // freed when the spares are full
   p->buffer = InflightSlot();
 }
 

@@ -42,11 +42,12 @@
 #include "migrate_context.h"
 
 namespace cfm {
+namespace transfer {
+struct BufferPool;
+}
 
 // Parts of one object in flight at once (and part bodies it holds).
 constexpr int kMaxPartsPerObject = 4;
-// Emptied part bodies a loop keeps for reuse (MultipartCopies::Impl).
-constexpr size_t kMaxSpareBodies = kMaxPartsPerObject;
 // AbortMultipartUpload's timeout; short after a second signal, when the
 // user waits for it.
 constexpr long kAbortTimeoutMs = 10000;
@@ -59,8 +60,10 @@ class MultipartCopies {
   using SourceRequestFn =
       std::function<TransferRequest(const std::string& url, BodySink* sink)>;
 
-  // `ctx` and `transport` outlive this object.
+  // `ctx`, `transport` and `buffers` (the loop's spare bodies, which part
+  // bodies come from and go back to) outlive this object.
   MultipartCopies(MigrateContext* ctx, Transport* transport,
+                  transfer::BufferPool* buffers,
                   SourceRequestFn source_request);
   // Cancels every request still in flight (no abort is sent).
   ~MultipartCopies();

@@ -145,9 +145,10 @@ void MultipartCopies::Impl::SendAbort(Copy* c) {
 }
 
 MultipartCopies::MultipartCopies(MigrateContext* ctx, Transport* transport,
+                                 transfer::BufferPool* buffers,
                                  SourceRequestFn source_request)
-    : impl_(std::make_unique<Impl>(ctx, transport, std::move(source_request))) {
-}
+    : impl_(std::make_unique<Impl>(ctx, transport, buffers,
+                                   std::move(source_request))) {}
 
 MultipartCopies::~MultipartCopies() {
   for (const auto& [id, ref] : impl_->requests) impl_->transport->Cancel(id);

@@ -112,9 +112,11 @@ struct Ref {
 // The copies of one loop: requests and answers in multipart_copy.cc,
 // failures, retries, aborts and the public methods in multipart_outcome.cc.
 struct MultipartCopies::Impl {
-  Impl(MigrateContext* c, Transport* t, SourceRequestFn s)
+  Impl(MigrateContext* c, Transport* t, transfer::BufferPool* b,
+       SourceRequestFn s)
       : ctx(c),
         transport(t),
+        buffers(b),
         source_request(std::move(s)),
         rng(std::random_device{}()) {}
 
@@ -145,24 +147,21 @@ struct MultipartCopies::Impl {
   void Drop(multipart::Copy* c);
   void SendAbort(multipart::Copy* c);
   bool Credentials(multipart::Copy* c, int part, AwsCredentials* out);
-  // A part is uploaded and hashed: its body is kept for a later part and
-  // its part-buffer slot freed.
+  // A part is uploaded and hashed: its body goes back to the loop's spares
+  // (a later part or object refills it instead of faulting in fresh pages)
+  // and its part-buffer slot is freed.
   void Release(multipart::Part* p);
   static int Index(const multipart::Part* p) { return p->number - 1; }
 
   MigrateContext* ctx;
   Transport* transport;
+  transfer::BufferPool* buffers;
   SourceRequestFn source_request;
   std::unordered_map<multipart::Copy*, std::unique_ptr<multipart::Copy>> copies;
   std::unordered_map<Transport::Id, multipart::Ref> requests;
   std::multimap<int64_t, multipart::Ref> waiting;
   std::set<Transport::Id> aborts;
   std::mt19937_64 rng;
-  // Bodies of released parts, emptied, for the next parts to fill: fresh
-  // pages cost a page fault and zeroing per 4 KB (2,048 per 8 MB part) that
-  // the copy does not need. Taken before anything is allocated, so the part
-  // memory bound holds for them too.
-  std::vector<std::string> spare_bodies;
 };
 
 }  // namespace cfm

@@ -40,7 +40,7 @@ struct TransferLoop::Impl {
         clock(c->clock),
         transport(t ? std::move(t) : DefaultTransport(*c)),
         multipart(std::make_unique<MultipartCopies>(
-            c, transport.get(),
+            c, transport.get(), &buffers,
             [this](const std::string& url, BodySink* sink) {
               return SourceRequest(url, sink);
             })),
@@ -79,7 +79,10 @@ struct TransferLoop::Impl {
   MigrateContext* ctx;
   Clock* clock;
   std::unique_ptr<Transport> transport;
-  // Objects over the threshold; destroyed before the transport.
+  // Spare bodies and rings, shared with the multipart copies' parts.
+  BufferPool buffers;
+  // Objects over the threshold; destroyed before the transport and the
+  // spares.
   std::unique_ptr<MultipartCopies> multipart;
   bool may_stream = false;
   std::unordered_map<Transfer*, std::unique_ptr<Transfer>> live;
@@ -88,7 +91,6 @@ struct TransferLoop::Impl {
   std::multimap<int64_t, std::unique_ptr<Job>> waiting;
   // Streamed PUTs whose GET has ended, by when S3 must have answered.
   std::set<std::pair<int64_t, Transfer*>> deadlines;
-  BufferPool buffers;
   std::mt19937_64 rng;
 };
 
