@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "aws_chunked.h"
 #include "crypto.h"
 
 namespace cfm {
@@ -104,10 +105,13 @@ S3Address AddressFor(const S3Target& target, std::string_view key) {
   return a;
 }
 
-HttpRequest BuildS3Request(const S3Target& target, std::string_view method,
-                           std::string_view key, const HeaderList& query,
-                           const HeaderList& headers, std::string_view body,
-                           const AwsCredentials& creds, std::time_t now) {
+namespace {
+
+// BuildS3Request with the x-amz-content-sha256 value given.
+HttpRequest SignedS3Request(const S3Target& target, std::string_view method,
+                            std::string_view key, const HeaderList& query,
+                            const HeaderList& headers, std::string payload_hash,
+                            const AwsCredentials& creds, std::time_t now) {
   S3Address address = AddressFor(target, key);
   SigV4Request to_sign;
   to_sign.method = std::string(method);
@@ -115,7 +119,7 @@ HttpRequest BuildS3Request(const S3Target& target, std::string_view method,
   to_sign.path = address.path;
   to_sign.query = query;
   to_sign.headers = headers;
-  to_sign.payload_hash = PayloadHash(target, body);
+  to_sign.payload_hash = std::move(payload_hash);
   SigV4Result sig = SignV4(to_sign, creds, target.endpoint.region, "s3", now);
 
   HttpRequest request;
@@ -127,6 +131,16 @@ HttpRequest BuildS3Request(const S3Target& target, std::string_view method,
   for (const auto& h : headers) request.headers.push_back(h);
   for (const auto& h : sig.headers) request.headers.push_back(h);
   return request;
+}
+
+}  // namespace
+
+HttpRequest BuildS3Request(const S3Target& target, std::string_view method,
+                           std::string_view key, const HeaderList& query,
+                           const HeaderList& headers, std::string_view body,
+                           const AwsCredentials& creds, std::time_t now) {
+  return SignedS3Request(target, method, key, query, headers,
+                         PayloadHash(target, body), creds, now);
 }
 
 std::string S3What(std::string_view method, std::string_view key) {
@@ -141,7 +155,15 @@ HttpRequest BuildPutObject(const S3Target& target, const PutObjectParams& p,
   AddIfSet(&headers, "Content-MD5", p.content_md5);
   AddIfSet(&headers, "x-amz-acl", p.acl);
   AddIfSet(&headers, "x-amz-checksum-crc32c", p.checksum_crc32c);
-  return BuildS3Request(target, "PUT", p.key, {}, headers, body, creds, now);
+  if (p.chunked_payload_bytes < 0)
+    return BuildS3Request(target, "PUT", p.key, {}, headers, body, creds, now);
+  headers.emplace_back("Content-Encoding", "aws-chunked");
+  headers.emplace_back("x-amz-decoded-content-length",
+                       std::to_string(p.chunked_payload_bytes));
+  headers.emplace_back("x-amz-sdk-checksum-algorithm", "CRC32C");
+  headers.emplace_back("x-amz-trailer", AwsChunkedEncoder::kTrailer);
+  return SignedS3Request(target, "PUT", p.key, {}, headers,
+                         "STREAMING-UNSIGNED-PAYLOAD-TRAILER", creds, now);
 }
 
 HttpRequest BuildCreateMultipartUpload(const S3Target& target,

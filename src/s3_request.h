@@ -91,6 +91,10 @@ struct PutObjectParams {
   std::string acl;           // e.g. "bucket-owner-full-control"; "" → none
   std::string content_md5;   // base64 MD5 of the body; "" → none
   std::string checksum_crc32c;  // base64 (Crc32cBase64); "" → none
+  // >= 0: the body is sent aws-chunked, these many payload bytes with their
+  // CRC32C as a trailer (AwsChunkedEncoder; the caller sends its
+  // EncodedLength). Needs https: the payload is not signed.
+  int64_t chunked_payload_bytes = -1;
 };
 
 // PUT /key. The body is NOT attached (the caller sets request.body or

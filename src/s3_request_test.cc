@@ -161,6 +161,32 @@ TEST(S3RequestTest, IntegrityHeadersAreSentAndSigned) {
   EXPECT_NE(auth.find("x-amz-checksum-crc32c;"), std::string::npos) << auth;
 }
 
+TEST(S3RequestTest, ChunkedPutCarriesItsCrc32cAsASignedTrailer) {
+  S3Target t{MakeS3Endpoint("us-east-1", "https://127.0.0.1:5443").value(),
+             "dest"};
+  PutObjectParams p;
+  p.key = "k.jpg";
+  p.chunked_payload_bytes = 70000;
+  HttpRequest r = BuildPutObject(t, p, "", Creds(), kNow);
+  EXPECT_EQ(HeaderOf(r, "x-amz-content-sha256"),
+            "STREAMING-UNSIGNED-PAYLOAD-TRAILER");
+  EXPECT_EQ(HeaderOf(r, "Content-Encoding"), "aws-chunked");
+  EXPECT_EQ(HeaderOf(r, "x-amz-decoded-content-length"), "70000");
+  EXPECT_EQ(HeaderOf(r, "x-amz-trailer"), "x-amz-checksum-crc32c");
+  EXPECT_EQ(HeaderOf(r, "x-amz-sdk-checksum-algorithm"), "CRC32C");
+  EXPECT_EQ(HeaderOf(r, "x-amz-checksum-crc32c"), "<absent>");
+  std::string auth = HeaderOf(r, "Authorization");
+  EXPECT_NE(auth.find("SignedHeaders=content-encoding;host;x-amz-content-"
+                      "sha256;x-amz-date;x-amz-decoded-content-length;"
+                      "x-amz-sdk-checksum-algorithm;x-amz-trailer,"),
+            std::string::npos)
+      << auth;
+  p.chunked_payload_bytes = -1;  // the default: sent as is
+  r = BuildPutObject(t, p, "", Creds(), kNow);
+  EXPECT_EQ(HeaderOf(r, "x-amz-content-sha256"), "UNSIGNED-PAYLOAD");
+  EXPECT_EQ(HeaderOf(r, "Content-Encoding"), "<absent>");
+}
+
 TEST(S3RequestTest, MultipartRequests) {
   PutObjectParams p;
   p.key = "big.jpg";

@@ -24,9 +24,11 @@ void GetSink::OnHeaders(const HttpResponse& head) {
     job->content_length = std::strtoll(length.c_str(), nullptr, 10);
     if (job->content_length > t->threshold) job->too_large = true;
   }
+  bool header_known = IntegrityWithoutBody(t->checksum, etag);
   if (t->may_stream && job->content_length >= 0 && !job->too_large &&
-      IntegrityWithoutBody(t->checksum, etag)) {
+      (header_known || NeedsCrc32c(t->checksum, etag))) {
     t->streaming = true;
+    if (!header_known) t->chunked.emplace(job->content_length);
     t->pipe = std::make_unique<Pipe>(t->buffers->TakeRing());
     job->etag = etag;
     job->content_type = head.Header("content-type");
@@ -77,8 +79,15 @@ long PutSource::Read(char* out, size_t n) {
     t->put_paused = true;
     return kPause;
   }
-  size_t k = t->pipe->Read(out, n);
-  t->sent += static_cast<int64_t>(k);
+  size_t k;
+  if (t->chunked) {
+    k = t->chunked->Fill(
+        out, n, [t](char* dst, size_t max) { return t->pipe->Read(dst, max); });
+    t->sent = t->job->content_length - t->chunked->payload_left();
+  } else {
+    k = t->pipe->Read(out, n);
+    t->sent += static_cast<int64_t>(k);
+  }
   if (t->get_paused && t->GetMayGo()) t->Wake();
   return static_cast<long>(k);
 }

@@ -11,9 +11,11 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "aws_chunked.h"
 #include "http.h"
 #include "http_transport.h"
 #include "migrate_context.h"
@@ -149,11 +151,11 @@ class PutSource : public BodySource {
 
 // One attempt at one object. Buffered: the GET fills job->body, then the
 // PUT sends it (a retry can redo the PUT alone). Streamed, when the source
-// sent Content-Length and an ETag that gives the integrity header (or
-// CHECKSUM=none) and S3 is reached over https: the PUT starts as soon as
-// the GET's headers are in and reads the body from `pipe` as it arrives,
-// so no whole body is held; S3 checks the bytes against Content-MD5 and a
-// retry redoes both requests.
+// sent Content-Length and S3 is reached over https: the PUT starts as soon
+// as the GET's headers are in and reads the body from `pipe` as it arrives,
+// so no whole body is held, and a retry redoes both requests. S3 checks the
+// bytes against the Content-MD5 an ETag gave, or (`chunked`) against the
+// CRC32C computed as they pass and sent after them as a trailer.
 struct Transfer {
   std::unique_ptr<Job> job;
   Leg get, put;
@@ -172,9 +174,12 @@ struct Transfer {
   // Streamed: when S3 must have answered the PUT (0: the GET is running).
   int64_t put_deadline_ms = 0;
   std::unique_ptr<Pipe> pipe;  // streamed bytes not yet read by the PUT
-  int64_t sent = 0;            // bytes handed to the PUT
-  bool put_paused = false;     // the PUT waits for bytes
-  bool get_paused = false;     // the GET waits for room in the pipe
+  // Streamed with its CRC32C as a trailer (no integrity header from the
+  // source's ETag): frames what the PUT reads from `pipe`.
+  std::optional<AwsChunkedEncoder> chunked;
+  int64_t sent = 0;         // bytes handed to the PUT
+  bool put_paused = false;  // the PUT waits for bytes
+  bool get_paused = false;  // the GET waits for room in the pipe
   // Set when the loop must start the PUT, or resume the PUT or the GET,
   // after the transport returns (sinks do not call into it).
   bool wake = false;

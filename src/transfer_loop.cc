@@ -185,8 +185,9 @@ bool TransferLoop::Impl::StartPut(Transfer* t) {
   Job* job = t->job.get();
   std::string_view body = t->streaming ? std::string_view() : job->body;
   Result<Integrity> integrity =
-      ComputeIntegrity(ctx->options.checksum, job->etag, body,
-                       job->crc_running ? &job->crc32c : nullptr);
+      t->chunked ? Integrity()  // the CRC32C goes after the body
+                 : ComputeIntegrity(ctx->options.checksum, job->etag, body,
+                                    job->crc_running ? &job->crc32c : nullptr);
   if (!integrity.ok()) {
     job->downloaded = false;  // the bytes disagree with the source: refetch
     Act(End(t), cfm::Retry(FailType::kChecksum, "source checksum mismatch"));
@@ -203,6 +204,7 @@ bool TransferLoop::Impl::StartPut(Transfer* t) {
   params.acl = ctx->options.acl;
   params.content_md5 = integrity->content_md5;
   params.checksum_crc32c = integrity->checksum_crc32c;
+  if (t->chunked) params.chunked_payload_bytes = job->content_length;
   job->etag_record = integrity->record;
   HttpRequest req = BuildPutObject(ctx->s3.target, params, body, *creds,
                                    clock->WallSeconds());
@@ -220,7 +222,9 @@ bool TransferLoop::Impl::StartPut(Transfer* t) {
   r.ca_file = ctx->options.tls.s3_ca_file;
   if (t->streaming) {
     r.source = &t->source;
-    r.upload_size = job->content_length;
+    r.upload_size = t->chunked
+                        ? AwsChunkedEncoder::EncodedLength(job->content_length)
+                        : job->content_length;
   } else {
     r.body = job->body;
   }
@@ -346,6 +350,8 @@ void TransferLoop::Impl::OnPutDone(Transfer* t) {
     return;
   }
   ctx->limit->OnSuccess(clock->NowMs());
+  if (t->chunked)  // S3 checked it against every byte: recorded like a header
+    job->etag_record = "crc32c:" + Crc32cBase64(t->chunked->crc32c());
   ctx->sink->Succeeded(job->url, job->key, job->content_length,
                        job->etag_record);
   buffers.Give(&job->body);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "aws_chunked.h"
 #include "engine_test_rig.h"
 
 namespace cfm {
@@ -48,6 +49,93 @@ TEST(TransferLoopTest, StreamsAnObjectIntoS3AndRecordsIt) {
   EXPECT_EQ(put[0].Header("Content-MD5"), Base64Encode(Md5(body)));
   EXPECT_EQ(put[0].Header("Content-Type"), "image/jpeg");
   EXPECT_EQ(rig.sink.succeeded(), 1u);
+}
+
+// What S3 should receive for `body` sent aws-chunked with its CRC32C.
+std::string Chunked(const std::string& body) {
+  AwsChunkedEncoder enc(static_cast<int64_t>(body.size()));
+  std::string wire(static_cast<size_t>(AwsChunkedEncoder::EncodedLength(
+                       static_cast<int64_t>(body.size()))),
+                   '\0');
+  size_t taken = 0;
+  size_t k = enc.Fill(wire.data(), wire.size(), [&](char* dst, size_t max) {
+    size_t n = body.copy(dst, max, taken);
+    taken += n;
+    return n;
+  });
+  EXPECT_EQ(k, wire.size());
+  return wire;
+}
+
+TEST(TransferLoopTest, AnEtagThatIsNoMd5StreamsWithItsCrc32cAsATrailer) {
+  EngineRig rig;
+  std::string body = Body(1 << 20);  // several rings' worth
+  rig.feed.Add(kUrl, "images/a.jpg");
+  FakeAnswer weak = Image(body);
+  weak.headers[2].second = "W/\"5f3a-1b2c\"";  // nginx's, for instance
+  rig.net->Script("GET http://src/a.jpg", {weak});
+  rig.net->Script(kPut, {Reply(200)});
+  rig.Run();
+  std::string crc = Crc32cBase64(Crc32c(body));
+  EXPECT_NE(
+      rig.Completed().find(std::string(kUrl) + "\timages/a.jpg\t" +
+                           std::to_string(body.size()) + "\tcrc32c:" + crc),
+      std::string::npos)
+      << rig.Completed();
+  auto put = rig.Seen("PUT ");
+  ASSERT_EQ(put.size(), 1u);
+  EXPECT_EQ(put[0].body, Chunked(body));
+  EXPECT_NE(
+      put[0].body.rfind("\r\n0\r\nx-amz-checksum-crc32c:" + crc + "\r\n\r\n"),
+      std::string::npos);
+  EXPECT_EQ(put[0].Header("Content-Encoding"), "aws-chunked");
+  EXPECT_EQ(put[0].Header("x-amz-decoded-content-length"),
+            std::to_string(body.size()));
+  EXPECT_EQ(put[0].Header("Content-MD5"), "");
+  EXPECT_EQ(put[0].Header("x-amz-checksum-crc32c"), "");  // not in the head
+  EXPECT_GT(rig.net->sink_pauses, 0);  // streamed: the ring was full
+  EXPECT_EQ(rig.Seen("GET ").size(), 1u);
+}
+
+TEST(TransferLoopTest, ATrailerStreamWhoseGetBreaksIsDroppedAndRedone) {
+  EngineRig rig;
+  std::string body = Body(300 << 10);
+  rig.feed.Add(kUrl, "images/a.jpg");
+  FakeAnswer weak = Image(body);
+  weak.headers[2].second = "\"5f3a-1b2c\"";
+  FakeAnswer reset = weak;
+  reset.cut_after = 100 << 10;
+  reset.error = TransportError::kConnection;
+  reset.detail = "Connection reset by peer";
+  rig.net->Script("GET http://src/a.jpg", {reset, weak});
+  rig.net->Script(kPut, {Reply(200)});
+  rig.Run();
+  auto put = rig.Seen("PUT ");
+  ASSERT_EQ(put.size(), 2u);
+  // The first PUT never got its last chunk nor the trailer: S3 stores
+  // nothing short of Content-Length.
+  EXPECT_LT(put[0].body.size(), body.size());
+  EXPECT_EQ(put[0].body.find("x-amz-checksum-crc32c:"), std::string::npos);
+  EXPECT_EQ(put[1].body, Chunked(body));
+  EXPECT_GE(rig.net->cancels, 1);
+  EXPECT_EQ(rig.sink.succeeded(), 1u);
+  EXPECT_EQ(rig.Failed(), "");
+}
+
+TEST(TransferLoopTest, ChecksumMd5KeepsTheWholeBodyToCompareItsMd5) {
+  EngineRig rig;
+  rig.ctx.options.checksum = ChecksumMode::kMd5;
+  std::string body = Body(300 << 10);
+  rig.feed.Add(kUrl, "images/a.jpg");
+  rig.net->Script("GET http://src/a.jpg", {Image(body)});
+  rig.net->Script(kPut, {Reply(200)});
+  rig.Run();
+  ExpectDone(rig, body);
+  auto put = rig.Seen("PUT ");
+  ASSERT_EQ(put.size(), 1u);
+  EXPECT_EQ(put[0].body, body);
+  EXPECT_EQ(put[0].Header("Content-Encoding"), "");
+  EXPECT_EQ(rig.net->sink_pauses, 0);  // held whole, not streamed
 }
 
 TEST(TransferLoopTest, Source503TwiceThenOkBacksOff1sThen2s) {

@@ -10,6 +10,7 @@ import unittest
 
 from migrate_rig import (MigrateTestCase, flat_key, preserved_key,
                          quote_path)
+from servers.s3_proxy import crc32c_b64  # noqa: E402 (after migrate_rig)
 
 
 def md5_b64(data):
@@ -134,10 +135,14 @@ class HappyPathTest(MigrateTestCase):
         objects = self.bucket_objects()
         for path, body in images.items():
             self.assertEqual(objects[flat_key(path)], body, path)
-        for rec in self.proxy.records:
-            if rec["method"] == "PUT":
-                self.assertIn("x-amz-checksum-crc32c", rec["headers"], rec)
-                self.assertNotIn("content-md5", rec["headers"], rec)
+        puts = [r for r in self.proxy.records if r["method"] == "PUT"]
+        self.assertEqual(len(puts), len(images))
+        for path, body in images.items():
+            (rec,) = [r for r in puts if r["key"].endswith(flat_key(path))]
+            # Streamed over https: the CRC32C follows the body as a trailer.
+            self.assertEqual(rec["trailers"],
+                             {"x-amz-checksum-crc32c": crc32c_b64(body)}, rec)
+            self.assertNotIn("content-md5", rec["headers"], rec)
 
     def test_checksum_md5_forced_on_weak_etag_source(self):
         path = f"/{self.unique('md5')}/x.jpg"
@@ -160,11 +165,13 @@ class HappyPathTest(MigrateTestCase):
 
     def test_checksum_crc32c_forced_on_md5_source(self):
         path = f"/{self.unique('crc')}/x.jpg"
-        self.origin.add(path)
+        body = self.origin.add(path)
         run = self.migrate([self.origin.url(path)], ["--checksum", "crc32c"])
         self.assertEqual(run.code, 0, run)
         (put,) = [r for r in self.proxy.records if r["method"] == "PUT"]
-        self.assertIn("x-amz-checksum-crc32c", put["headers"])
+        self.assertEqual(put["trailers"],
+                         {"x-amz-checksum-crc32c": crc32c_b64(body)})
+        self.assertNotIn("content-md5", put["headers"])
 
 
 class SpecialNamesTest(MigrateTestCase):

@@ -1,13 +1,16 @@
-"""Streamed copies: with S3 over https and a plain-MD5 source ETag, the PUT
-starts while the GET's body is still arriving and the body passes through
-a small buffer; anything that goes wrong mid-stream ends with the object
-intact XOR listed as failed, and nothing short ever stored. Other ETags, or
-plain-http S3, are copied whole-body first (CRC32C computed here)."""
+"""Streamed copies: with S3 over https and a Content-Length, the PUT starts
+while the GET's body is still arriving and the body passes through a small
+buffer; anything that goes wrong mid-stream ends with the object intact XOR
+listed as failed, and nothing short ever stored. A plain-MD5 source ETag
+gives Content-MD5; any other ETag sends the body aws-chunked with the
+CRC32C computed here as a trailer. CHECKSUM=md5 or plain-http S3 copy the
+whole body first."""
 import base64
 import hashlib
 import unittest
 
 from migrate_rig import MigrateTestCase, flat_key
+from servers.s3_proxy import crc32c_b64  # noqa: E402 (after migrate_rig)
 
 MB = 1 << 20
 
@@ -43,17 +46,39 @@ class StreamTest(MigrateTestCase):
         self.assertEqual(run.completed()[0][2:],
                          (len(body), "md5:" + md5.hex()))
 
-    def test_other_etags_are_copied_whole_with_crc32c(self):
-        path = f"/{self.unique('whole')}/weak.jpg"
-        body = self.origin.add(path, size=2 * MB, etag="weak",
+    def test_other_etags_stream_with_a_crc32c_trailer(self):
+        path = f"/{self.unique('trailer')}/weak.jpg"
+        body = self.origin.add(path, size=2 * MB + 5, etag="weak",
                                fault={"pause": 1.0, "after_bytes": MB})
         run = self.migrate([self.origin.url(path)])
         self._assert_arrived(run, {path: body})
         (put,) = self._puts(flat_key(path))
         (done,) = self.origin.body_done(path)
-        self.assertGreater(put["started"], done)
-        self.assertIn("x-amz-checksum-crc32c", put["headers"])
+        self.assertLess(put["started"], done)
+        crc = crc32c_b64(body)
+        # The proxy decoded the aws-chunked body and checked the trailer
+        # against it, as S3 does.
+        self.assertEqual(put["status"], 200)
+        self.assertEqual(put["trailers"], {"x-amz-checksum-crc32c": crc})
+        self.assertEqual(put["headers"]["content-encoding"], "aws-chunked")
+        self.assertEqual(put["headers"]["x-amz-decoded-content-length"],
+                         str(len(body)))
+        self.assertNotIn("x-amz-checksum-crc32c", put["headers"])
         self.assertNotIn("content-md5", put["headers"])
+        self.assertEqual(run.completed()[0][2:], (len(body), "crc32c:" + crc))
+        # Stored as the image: no aws-chunked left in its Content-Encoding.
+        head = self.moto.head(self.bucket, flat_key(path))
+        self.assertNotIn("ContentEncoding", head)
+
+    def test_checksum_md5_copies_whole_to_compare_the_etag(self):
+        path = f"/{self.unique('md5')}/x.jpg"
+        body = self.origin.add(path, size=MB,
+                               fault={"pause": 1.0, "after_bytes": MB // 2})
+        run = self.migrate([self.origin.url(path)], ["--checksum", "md5"])
+        self._assert_arrived(run, {path: body})
+        (put,) = self._puts(flat_key(path))
+        self.assertGreater(put["started"], self.origin.body_done(path)[0])
+        self.assertNotIn("content-encoding", put["headers"])
 
     def test_bodies_many_times_the_buffer(self):
         top = self.unique("big")
@@ -73,8 +98,10 @@ class StreamTest(MigrateTestCase):
                   "stall": {"stall": 8, "after_bytes": MB, "times": 1}}
         images = {}
         for name, fault in faults.items():
-            path = f"/{top}/{name}.jpg"
-            images[path] = self.origin.add(path, size=3 * MB, fault=fault)
+            for etag in ("md5", "weak"):  # Content-MD5, CRC32C trailer
+                path = f"/{top}/{name}-{etag}.jpg"
+                images[path] = self.origin.add(path, size=3 * MB, fault=fault,
+                                               etag=etag)
         run = self.migrate([self.origin.url(p) for p in images],
                            ["--download-timeout", "3"])
         self._assert_arrived(run, images)

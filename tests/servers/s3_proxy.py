@@ -4,7 +4,12 @@ moto verifies neither Content-MD5 nor x-amz-checksum-*; this proxy does, as S3
 does: on every PUT (PutObject and UploadPart) a Content-MD5 must equal
 base64(md5(body)) and an x-amz-checksum-crc32c must equal base64(crc32c(body))
 big-endian, else 400 BadDigest (400 InvalidDigest for a malformed
-Content-MD5). Requests are forwarded byte-for-byte, Host header included
+Content-MD5). A body sent Content-Encoding: aws-chunked is decoded strictly
+first (chunk sizes and CRLFs, the last chunk, the trailers x-amz-trailer
+announced, x-amz-decoded-content-length; else 400 IncompleteBody or
+InvalidRequest) and a trailing x-amz-checksum-crc32c is checked like the
+header; such a request is recorded with its "trailers" and forwarded as sent
+(moto decodes it). Requests are forwarded byte-for-byte, Host header included
 (it is signed); only hop-by-hop headers are dropped and a chunked body is
 forwarded with a Content-Length.
 
@@ -148,7 +153,50 @@ _HOP = {"connection", "keep-alive", "transfer-encoding", "expect",
         "proxy-connection", "te", "upgrade", "content-length"}
 _RECORDED = ("content-md5", "x-amz-checksum-crc32c", "x-amz-acl",
              "content-type", "content-length", "x-amz-content-sha256",
-             "x-amz-sdk-checksum-algorithm", "range")
+             "x-amz-sdk-checksum-algorithm", "range", "content-encoding",
+             "x-amz-decoded-content-length", "x-amz-trailer")
+
+
+def decode_aws_chunked(body, headers):
+    """(payload, {trailer name: value}) of an aws-chunked body, or
+    (None, (S3 error code, message)) when it is malformed."""
+    payload, pos = bytearray(), 0
+    while True:
+        eol = body.find(b"\r\n", pos)
+        line = body[pos:eol] if eol >= 0 else b""
+        if eol < 0 or not re.fullmatch(rb"[0-9a-fA-F]+", line):
+            return None, ("IncompleteBody", f"bad chunk size line at {pos}")
+        size, pos = int(line, 16), eol + 2
+        if size == 0:
+            break
+        if body[pos + size:pos + size + 2] != b"\r\n":
+            return None, ("IncompleteBody", f"chunk at {pos} not {size} bytes")
+        payload += body[pos:pos + size]
+        pos += size + 2
+    trailers = {}
+    while True:
+        eol = body.find(b"\r\n", pos)
+        if eol < 0:
+            return None, ("IncompleteBody", "trailers not ended")
+        line, pos = body[pos:eol], eol + 2
+        if not line:
+            break
+        name, sep, value = line.decode("latin-1").partition(":")
+        if not sep:
+            return None, ("InvalidRequest", f"bad trailer {line!r}")
+        trailers[name.strip().lower()] = value.strip()
+    if pos != len(body):
+        return None, ("IncompleteBody", "bytes after the trailers")
+    announced = [t.strip().lower()
+                 for t in headers.get("x-amz-trailer", "").split(",") if t]
+    if sorted(announced) != sorted(trailers):
+        return None, ("InvalidRequest",
+                      f"trailers {sorted(trailers)} != x-amz-trailer")
+    if headers.get("x-amz-decoded-content-length") != str(len(payload)):
+        return None, ("IncompleteBody", "x-amz-decoded-content-length is "
+                      f"{headers.get('x-amz-decoded-content-length')}, "
+                      f"decoded {len(payload)}")
+    return bytes(payload), trailers
 
 
 def error_xml(code, message, resource="", extra=None):
@@ -388,8 +436,16 @@ class _Handler(BaseHTTPRequestHandler):
                     self.proxy.signature_failures.append((code, message))
                 return self._reply(status, error_xml(code, message, path),
                                    {"Content-Type": "application/xml"})
+        payload, trailers = body, {}
+        if "aws-chunked" in self.headers.get("Content-Encoding", ""):
+            payload, trailers = decode_aws_chunked(body, self.headers)
+            if payload is None:
+                record["status"] = 400
+                return self._reply(400, error_xml(*trailers, path),
+                                   {"Content-Type": "application/xml"})
+            record["trailers"] = trailers
         if self.command == "PUT":
-            bad = self._check_digests(body, path)
+            bad = self._check_digests(payload, path, trailers)
             if bad is not None:
                 record["status"] = 400
                 with self.proxy._lock:
@@ -400,7 +456,7 @@ class _Handler(BaseHTTPRequestHandler):
         record["status"] = status
         self._reply(status, data, headers)
 
-    def _check_digests(self, body, path):
+    def _check_digests(self, body, path, trailers):
         """S3's checks: None when fine, else the error XML body."""
         given = self.headers.get("Content-MD5")
         if given is not None:
@@ -419,7 +475,8 @@ class _Handler(BaseHTTPRequestHandler):
                     "The Content-MD5 you specified did not match what we "
                     "received.", path,
                     {"ExpectedDigest": given, "CalculatedDigest": actual})
-        given = self.headers.get("x-amz-checksum-crc32c")
+        given = self.headers.get("x-amz-checksum-crc32c",
+                                 trailers.get("x-amz-checksum-crc32c"))
         if given is not None and given != crc32c_b64(body):
             return error_xml(
                 "BadDigest",
