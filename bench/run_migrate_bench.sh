@@ -45,6 +45,13 @@
 #                         the file>" (also on 206 Range answers), so cfmigrate
 #                         sends it as Content-MD5 without hashing; nginx:
 #                         nginx's mtime-size ETag, so cfmigrate computes CRC32C
+#   --copies K            list every image K times, under /c1/ ... /cK/
+#                         (the origin serves /cN/PATH as PATH): K times the
+#                         objects from one set of source files, for runs
+#                         long enough to judge CONCURRENCY=auto. cfmigrate
+#                         then runs with PRESERVE_PATH_STRUCTURE=true (flat
+#                         keys would collide); the destination holds K
+#                         times the dataset (default 1)
 #   --startup | --no-startup | --startup-only   startup test (default: on
 #                         when cfmigrate runs)
 #   --startup-lines N     urls.txt lines for the startup test (4000000)
@@ -90,6 +97,7 @@ HTTPS=1
 DEST=nginx
 DEST_HTTPS=0
 ETAG=md5
+COPIES=1
 STARTUP=auto
 STARTUP_LINES=4000000
 STARTUP_DONE=2000000
@@ -126,6 +134,7 @@ while [[ $# -gt 0 ]]; do
     --dest) DEST=$2; shift 2 ;;
     --dest-https) DEST_HTTPS=1; shift ;;
     --etag) ETAG=$2; shift 2 ;;
+    --copies) COPIES=$2; shift 2 ;;
     --startup) STARTUP=1; shift ;;
     --no-startup) STARTUP=0; shift ;;
     --startup-only) STARTUP=only; shift ;;
@@ -429,7 +438,10 @@ tool_cmd() {  # TOOL PROTO CONC OUTDIR -> CMD array
     [[ $proto == https* ]] && ca_env=("${CFM_SRC_CA_ENV[@]}")
     local bin=$CFM; [[ $tool == cfmigrate-b ]] && bin=$CFM_B
     tool_env "$tool"
-    CMD=("${CFM_ENV[@]}" "${ca_env[@]}" "${TOOL_ENV[@]}" "$bin" migrate
+    local layout_env=()  # --copies: flat keys would collide
+    (( COPIES > 1 )) && layout_env=(PRESERVE_PATH_STRUCTURE=true)
+    CMD=("${CFM_ENV[@]}" "${ca_env[@]}" "${TOOL_ENV[@]}" "${layout_env[@]}"
+      "$bin" migrate
       --source-urls-file "$urls"
       --destination-bucket "$BUCKET" --source-url-prefix "$base"
       --state-dir "$out/state" --concurrency "$conc" "${CFM_EXTRA_ARGS[@]}")
@@ -495,7 +507,7 @@ run_variant() {  # TOOL PROTO CONC RUN
   end=$(date +%s.%N)
   cpu1=$(cpu_snapshot)
   rotate_logs "$out"
-  layout=path; [[ $tool == cfmigrate* ]] && layout=flat
+  layout=path; [[ $tool == cfmigrate* && $COPIES == 1 ]] && layout=flat
   local where=(--fs "$DEST_ROOT/$BUCKET")
   [[ $DEST == moto ]] && where=(--s3 "$DEST_URL" --bucket "$BUCKET")
   python3 "$RIG/check_dest.py" --manifest "$WORK/list/manifest.tsv" \
@@ -624,6 +636,21 @@ if [[ $STARTUP != only ]]; then
   DATASET=$(python3 "$RIG/gen_images.py" --root "$SRC_ROOT" \
     --out "$WORK/list" --url-base "$SRC_URL" --count "$FILES" \
     "${etag_map_arg[@]}")
+  (( COPIES > 1 )) && python3 - "$WORK/list" "$SRC_URL" "$COPIES" <<'PYEOF'
+import os, sys
+d, base, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def expand(name, fn):
+    with open(os.path.join(d, name)) as f:
+        lines = f.read().splitlines()
+    with open(os.path.join(d, name), "w") as f:
+        for c in range(1, k + 1):
+            for line in lines:
+                f.write(fn(f"c{c}/", line) + "\n")
+expand("urls.txt", lambda c, u: base + c + u[len(base):])
+expand("paths.txt", lambda c, p: c + p)
+# manifest: KEY-PATH TAB bytes TAB md5 TAB SOURCE-PATH
+expand("manifest.tsv", lambda c, m: c + m + "\t" + m.split("\t")[0])
+PYEOF
   sed "s|^$SRC_URL|$SRC_TLS_URL|" "$WORK/list/urls.txt" \
     > "$WORK/list/urls_https.txt"
   sed "s|^$SRC_URL|$SRC_TLS1_URL|" "$WORK/list/urls.txt" \

@@ -172,6 +172,14 @@ def summarize(path, targets):
         if not base:
             continue
         bm = base[1]
+        failed = [x["variant"] for x in (r0, base[0])
+                  if not all(r["rc"] == 0 and r["check"].get("ok")
+                             for r in groups[x["variant"]])]
+        if failed:  # a run that did not copy everything proves nothing
+            ratio_rows.append(f"| {v} / {base[0]['variant']} | no ratio: "
+                              f"a run of {' and '.join(failed)} failed "
+                              "| | |")
+            continue
         fr = m["fps"] / bm["fps"]
         cr = m["cpu_ms"] / bm["cpu_ms"]
         rr = m["rss"] / bm["rss"]
