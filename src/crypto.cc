@@ -201,11 +201,69 @@ uint32_t Crc32cPortable(std::string_view data, uint32_t crc) {
 
 #if defined(__x86_64__)
 
+namespace {
+
+// The crc32 instruction takes 3 cycles but can start every cycle, so three
+// independent streams over adjacent blocks run about 3x as fast as one.
+// Their registers are joined by appending zero bytes to the earlier ones,
+// which is linear in the register's 32 bits: Crc32cZeros tabulates that
+// operator for one block length, a byte of the register at a time.
+class Crc32cZeros {
+ public:
+  __attribute__((target("sse4.2"))) explicit Crc32cZeros(size_t bytes) {
+    uint32_t bit[32];
+    for (int i = 0; i < 32; ++i) {
+      uint64_t c = uint32_t{1} << i;
+      for (size_t k = 0; k < bytes / 8; ++k) c = _mm_crc32_u64(c, 0);
+      bit[i] = static_cast<uint32_t>(c);
+    }
+    for (int k = 0; k < 4; ++k) {
+      for (uint32_t b = 0; b < 256; ++b) {
+        uint32_t v = 0;
+        for (int j = 0; j < 8; ++j)
+          if ((b >> j) & 1) v ^= bit[8 * k + j];
+        t_[k][b] = v;
+      }
+    }
+  }
+  // The register `c` after `bytes` zero bytes.
+  uint32_t Apply(uint64_t c) const {
+    return t_[0][c & 0xFF] ^ t_[1][(c >> 8) & 0xFF] ^ t_[2][(c >> 16) & 0xFF] ^
+           t_[3][(c >> 24) & 0xFF];
+  }
+
+ private:
+  uint32_t t_[4][256];
+};
+
+// Runs the register `*c` over as many 3 * kBlock-byte spans of `*p` as
+// `*n` holds, three streams at a time.
+template <size_t kBlock>
+__attribute__((target("sse4.2"))) void Crc32cThreeWay(const unsigned char** p,
+                                                      size_t* n, uint64_t* c) {
+  static const Crc32cZeros zeros(kBlock);
+  const unsigned char* q = *p;
+  for (; *n >= 3 * kBlock; *n -= 3 * kBlock, q += 3 * kBlock) {
+    uint64_t a = *c, b = 0, d = 0;
+    for (size_t i = 0; i < kBlock; i += 8) {
+      a = _mm_crc32_u64(a, LoadLe64(q + i));
+      b = _mm_crc32_u64(b, LoadLe64(q + kBlock + i));
+      d = _mm_crc32_u64(d, LoadLe64(q + 2 * kBlock + i));
+    }
+    *c = zeros.Apply(zeros.Apply(a) ^ b) ^ d;
+  }
+  *p = q;
+}
+
+}  // namespace
+
 __attribute__((target("sse4.2"))) uint32_t Crc32cHardware(std::string_view data,
                                                           uint32_t crc) {
   const auto* p = reinterpret_cast<const unsigned char*>(data.data());
   size_t n = data.size();
   uint64_t c = ~crc;
+  Crc32cThreeWay<8192>(&p, &n, &c);
+  Crc32cThreeWay<256>(&p, &n, &c);
   for (; n >= 8; n -= 8, p += 8) c = _mm_crc32_u64(c, LoadLe64(p));
   uint32_t c32 = static_cast<uint32_t>(c);
   for (; n > 0; --n, ++p) c32 = _mm_crc32_u8(c32, *p);

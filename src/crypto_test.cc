@@ -4,6 +4,7 @@
 
 #include <random>
 #include <string>
+#include <vector>
 
 namespace cfm {
 namespace {
@@ -94,6 +95,30 @@ TEST(CryptoTest, Crc32cCheckValue) {
   // RFC 3720 B.4: 32 bytes of zeros.
   EXPECT_EQ(Crc32cPortable(std::string(32, '\0')), 0x8A9136AAu);
   EXPECT_EQ(Crc32c(std::string(32, '\xff')), 0x62A8AB43u);
+}
+
+// The hardware path joins three streams over 8 KB and 256-byte blocks:
+// every length around those spans, misaligned, continued from a seed, must
+// match the table-driven CRC.
+TEST(CryptoTest, Crc32cHardwareMatchesPortableAcrossBlockSpans) {
+  if (!Crc32cHardwareAvailable()) GTEST_SKIP() << "no SSE4.2";
+  std::mt19937 rng(7);
+  std::string data(3 * 3 * 8192 + 1000, '\0');
+  for (char& ch : data) ch = static_cast<char>(rng());
+  std::vector<size_t> lengths;
+  for (size_t base : {size_t{0}, size_t{768}, size_t{3 * 8192},
+                      size_t{2 * 3 * 8192}, size_t{3 * 8192 + 5 * 768}})
+    for (size_t d = 0; d < 20; ++d) lengths.push_back(base + d);
+  lengths.push_back(data.size() - 3);
+  for (size_t len : lengths) {
+    for (size_t offset : {size_t{0}, size_t{1}, size_t{3}}) {
+      std::string_view piece(data.data() + offset, len);
+      for (uint32_t seed : {0u, 0xE3069283u}) {
+        ASSERT_EQ(Crc32cHardware(piece, seed), Crc32cPortable(piece, seed))
+            << "length " << len << " offset " << offset << " seed " << seed;
+      }
+    }
+  }
 }
 
 TEST(CryptoTest, Crc32cBase64IsBigEndian) {
