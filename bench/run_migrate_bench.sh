@@ -62,6 +62,10 @@
 #                         transfers in flight, not on CPU
 #   --cfmigrate-b PATH    a second binary, run as variant "cfmigrate-b" next
 #                         to the first in every round (A/B in the same run)
+#   --b-concurrency "A B" the cfmigrate-b variant only at these CONCURRENCY
+#                         values (default: every --concurrency value; e.g.
+#                         "auto" to compare two builds' auto, not their
+#                         identical fixed runs)
 #   --cfm-args "ARGS"     extra cfmigrate arguments (e.g. "--checksum none")
 #   --cfm-env "A=1 B=2"   extra environment for cfmigrate (e.g.
 #                         "MALLOC_ARENA_MAX=2"); both show in the variant name
@@ -103,6 +107,7 @@ STARTUP_LINES=4000000
 STARTUP_DONE=2000000
 CFM=$REPO/build/cfmigrate
 CFM_B=""
+B_CONCS=""
 SOURCE_RATE=""
 CFM_EXTRA_ARGS=()
 CFM_EXTRA_ENV=()
@@ -142,6 +147,7 @@ while [[ $# -gt 0 ]]; do
     --startup-done) STARTUP_DONE=$2; shift 2 ;;
     --cfmigrate) CFM=$(realpath "$2"); shift 2 ;;
     --cfmigrate-b) CFM_B=$(realpath "$2"); shift 2 ;;
+    --b-concurrency) B_CONCS=$2; shift 2 ;;
     --source-rate) SOURCE_RATE=$2; shift 2 ;;
     --cfm-args) read -r -a CFM_EXTRA_ARGS <<<"$2"; shift 2 ;;
     --cfm-env) read -r -a CFM_EXTRA_ENV <<<"$2"; shift 2 ;;
@@ -679,7 +685,8 @@ if [[ $STARTUP != only ]]; then
       fi
       for c in $CONCS; do
         VARIANTS+=("cfmigrate $proto $c")
-        [[ -n ${CFM_B:-} ]] && VARIANTS+=("cfmigrate-b $proto $c")
+        [[ -n ${CFM_B:-} && " ${B_CONCS:-$CONCS} " == *" $c "* ]] &&
+          VARIANTS+=("cfmigrate-b $proto $c")
       done
     fi
   done
