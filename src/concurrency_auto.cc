@@ -5,10 +5,12 @@
 namespace cfm {
 namespace {
 
-constexpr double kGrowGain = 1.10;        // a doubling must give this much more
-constexpr double kProbeGain = 1.10;       // +25 % must give this much more
-constexpr double kProbeKeep = 0.95;       // -20 % may cost at most this much
-constexpr double kReferenceDecay = 0.98;  // per steady window
+constexpr double kGrowGain = 1.10;   // a doubling must give this much more
+constexpr double kProbeGain = 1.10;  // +25 % must give this much more
+constexpr double kKeep = 0.95;       // fewer may cost this much of the level
+constexpr double kFloor = 0.92;      // ... and this much of the best lately
+constexpr double kBestDecay = 0.98;  // per window
+constexpr int kLevelWindows = 3;     // a level's rate: its last windows' mean
 
 }  // namespace
 
@@ -29,7 +31,7 @@ int AutoConcurrency::Update(const Sample& s) {
   // The first answers of a run come after connections are made: measure
   // from when the first round of transfers has finished.
   if (!warm_) {
-    warm_ = s.finished >= static_cast<uint64_t>(limit_ / 2);
+    warm_ = s.finished >= static_cast<uint64_t>(limit_);
     if (!warm_) return limit_;
   }
   if (!window_open_) {
@@ -56,6 +58,9 @@ int AutoConcurrency::Update(const Sample& s) {
       static_cast<double>(window_.in_flight_sum) / window_.samples;
   latency_ms_ = std::clamp<int64_t>(
       static_cast<int64_t>(mean_in_flight / rate * 1000.0), 10, 5000);
+  windows_++;
+  last_rate_ = rate;
+  AddToLevel(rate);
   Decide(rate, now);
   if (!window_open_ && now >= settle_until_ms_) StartWindow(s, now);
   return limit_;
@@ -68,12 +73,26 @@ void AutoConcurrency::StartWindow(const Sample& s, int64_t now) {
   window_open_ = true;
 }
 
-void AutoConcurrency::SetLimit(int limit, int64_t now) {
+void AutoConcurrency::SetLimit(int limit, int64_t now, double known_rate) {
   limit = std::clamp(limit, std::min(options_.min, ceiling_), ceiling_);
   if (limit == limit_) return;
   limit_ = limit;
   window_open_ = false;
   settle_until_ms_ = now + std::clamp<int64_t>(latency_ms_ * 3 / 2, 100, 2000);
+  level_rate_ = known_rate;
+  level_windows_ = known_rate > 0 ? 1 : 0;
+}
+
+void AutoConcurrency::Forget() {
+  base_rate_ = top_rate_ = level_rate_ = best_level_ = 0;
+  level_windows_ = 0;
+}
+
+void AutoConcurrency::AddToLevel(double rate) {
+  level_windows_ = std::min(level_windows_ + 1, kLevelWindows);
+  level_rate_ += (rate - level_rate_) / level_windows_;
+  best_level_ *= kBestDecay;
+  if (level_windows_ >= 2) best_level_ = std::max(best_level_, level_rate_);
 }
 
 bool AutoConcurrency::Guards(const Sample& s, int64_t now) {
@@ -83,7 +102,7 @@ bool AutoConcurrency::Guards(const Sample& s, int64_t now) {
     phase_ = Phase::kSteady;
     next_probe_ms_ = hold_until_ms_;
     probe_down_next_ = false;
-    level_best_ = reference_rate_ = 0;
+    Forget();
     window_open_ = false;
     settle_until_ms_ = now + std::clamp<int64_t>(latency_ms_, 100, 5000);
     return true;
@@ -95,7 +114,7 @@ bool AutoConcurrency::Guards(const Sample& s, int64_t now) {
     SetLimit(ceiling_, now);
     phase_ = Phase::kSteady;
     next_probe_ms_ = now + options_.probe_interval_ms;
-    level_best_ = reference_rate_ = 0;
+    Forget();
     // Memory given back takes a while to show: look again later.
     memory_checked_ms_ = now + std::max<int64_t>(2000, options_.window_ms);
     return true;
@@ -109,92 +128,86 @@ void AutoConcurrency::EnterSteady(int64_t now) {
 }
 
 void AutoConcurrency::Decide(double rate, int64_t now) {
-  if (phase_ == Phase::kSteady) return DecideSteady(rate, now);
-  if (phase_ == Phase::kShrink) return DecideShrink(rate, now);
-  if (phase_ != Phase::kGrow) return DecideProbe(rate, now);
-  if (base_rate_ == 0 || rate >= base_rate_ * kGrowGain) {
+  switch (phase_) {
+    case Phase::kGrow:
+      return DecideGrow(rate, now);
+    case Phase::kDescend:
+    case Phase::kProbeDown:
+      return DecideDown(rate, now);
+    case Phase::kProbeUp:
+      return DecideUp(rate, now);
+    case Phase::kSteady:
+      return DecideSteady(now);
+  }
+}
+
+void AutoConcurrency::DecideGrow(double rate, int64_t now) {
+  bool first = base_rate_ == 0;
+  if (first || rate >= base_rate_ * kGrowGain) {
     base_limit_ = limit_;
-    base_rate_ = level_best_ = rate;
-    reference_rate_ = std::max(reference_rate_, rate);
-    if (limit_ >= ceiling_) return EnterSteady(now);
-    SetLimit(limit_ * 2, now);
-    return;
+    base_rate_ = rate;
+    if (limit_ < ceiling_) return SetLimit(limit_ * 2, now);
+    // Started at the ceiling: nothing said more would help, so see
+    // whether fewer do as well, as after a plateau.
+    if (!first) return EnterSteady(now);
   }
-  reference_rate_ = std::max(reference_rate_, rate);
-  level_best_ = base_rate_;
-  if (rate < base_rate_ && base_limit_ == options_.start &&
-      base_limit_ > options_.min) {
-    // The first doubling lost files/s: the CPU, not latency, is the limit
-    // already, and fewer in flight may do better. Halve from the start.
-    phase_ = Phase::kShrink;
-    SetLimit(base_limit_ / 2, now);
-    return;
-  }
-  // Plateau: the last doubling gave (almost) nothing; go back to the level
-  // that still raised files/s, and try lower ones first.
-  SetLimit(base_limit_, now);
-  probe_down_next_ = true;
+  // Plateau: the doubling gave (almost) nothing. When the CPU rather than
+  // latency is the limit, fewer than the last level that still rose do as
+  // well at less CPU per object: halve from there while they do as well as
+  // the better of the two.
+  phase_ = Phase::kDescend;
+  top_rate_ = std::max(base_rate_, rate);
+  if (base_limit_ > options_.min) return SetLimit(base_limit_ / 2, now);
+  SetLimit(base_limit_, now, base_rate_);
   EnterSteady(now);
 }
 
-void AutoConcurrency::DecideShrink(double rate, int64_t now) {
-  if (rate >= std::max(base_rate_, reference_rate_) * kProbeKeep) {
-    // Half as many did as well: keep halving.
+// A descent's halving or a steady -20 % probe: kept while files/s stays
+// within 5 % of the best step of this descent (not of the last step: steps
+// that each lose a little add up; and where the descent began may have
+// been measured while connections were still being made) and within 8 %
+// of the best level lately.
+void AutoConcurrency::DecideDown(double rate, int64_t now) {
+  if (rate >= top_rate_ * kKeep && rate >= best_level_ * kFloor) {
     base_limit_ = limit_;
-    base_rate_ = level_best_ = rate;
-    reference_rate_ = std::max(reference_rate_, rate);
-    if (limit_ > options_.min) return SetLimit(limit_ / 2, now);
+    base_rate_ = rate;
+    top_rate_ = std::max(top_rate_, rate);
+    int next = phase_ == Phase::kDescend ? limit_ / 2
+                                         : std::min(limit_ - 1, limit_ * 4 / 5);
+    if (limit_ > options_.min) return SetLimit(next, now);
   } else {
-    SetLimit(base_limit_, now);
-    level_best_ = base_rate_;
+    SetLimit(base_limit_, now, base_rate_);
   }
-  probe_down_next_ = false;  // the steady probes refine it, up first
+  probe_down_next_ = false;  // the next probe goes up first
   EnterSteady(now);
 }
 
-void AutoConcurrency::DecideSteady(double rate, int64_t now) {
-  // Both decay, so that a run that got slower (others took the CPU, the
-  // origin slowed down) can still find that fewer in flight do as well.
-  level_best_ = std::max(rate, level_best_ * kReferenceDecay);
-  reference_rate_ = std::max(rate, reference_rate_ * kReferenceDecay);
+void AutoConcurrency::DecideUp(double rate, int64_t now) {
+  if (rate >= base_rate_ * kProbeGain) {
+    base_limit_ = limit_;
+    base_rate_ = rate;
+    if (limit_ < ceiling_ && now >= hold_until_ms_)
+      return SetLimit(std::max(limit_ + 1, limit_ * 5 / 4), now);
+    probe_down_next_ = false;
+    return EnterSteady(now);
+  }
+  SetLimit(base_limit_, now, base_rate_);
+  // Nothing gained above: see whether fewer would do as well, right away.
+  phase_ = Phase::kSteady;
+  next_probe_ms_ = now;
+  probe_down_next_ = true;
+}
+
+void AutoConcurrency::DecideSteady(int64_t now) {
   if (now < next_probe_ms_ || now < hold_until_ms_) return;
   base_limit_ = limit_;
-  base_rate_ = level_best_;
+  base_rate_ = top_rate_ = level_rate_;
   if (!probe_down_next_ && limit_ < ceiling_) {
     phase_ = Phase::kProbeUp;
     SetLimit(std::max(limit_ + 1, limit_ * 5 / 4), now);
   } else if (limit_ > options_.min) {
     phase_ = Phase::kProbeDown;
     SetLimit(std::min(limit_ - 1, limit_ * 4 / 5), now);
-  } else {
-    probe_down_next_ = false;
-    EnterSteady(now);
-  }
-}
-
-void AutoConcurrency::DecideProbe(double rate, int64_t now) {
-  bool up = phase_ == Phase::kProbeUp;
-  bool keep = up ? rate >= base_rate_ * kProbeGain
-                 : rate >= std::max(base_rate_, reference_rate_) * kProbeKeep;
-  if (keep) {
-    base_limit_ = limit_;
-    base_rate_ = level_best_ = rate;
-    reference_rate_ = std::max(reference_rate_, rate);
-    int next = up ? std::max(limit_ + 1, limit_ * 5 / 4)
-                  : std::min(limit_ - 1, limit_ * 4 / 5);
-    bool can =
-        up ? limit_ < ceiling_ && now >= hold_until_ms_ : limit_ > options_.min;
-    if (can) return SetLimit(next, now);  // same direction, one more step
-    probe_down_next_ = !up;
-    return EnterSteady(now);
-  }
-  SetLimit(base_limit_, now);
-  level_best_ = base_rate_;
-  if (up) {
-    // Nothing gained above: see whether fewer would do as well, right away.
-    phase_ = Phase::kSteady;
-    next_probe_ms_ = now;
-    probe_down_next_ = true;
   } else {
     probe_down_next_ = false;
     EnterSteady(now);

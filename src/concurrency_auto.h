@@ -4,21 +4,23 @@
 // Clock so tests drive it with FakeClock.
 //
 // How it decides, one measurement window at a time (the first waits until
-// limit/2 objects have finished: connections are being made; a window waits for
-// the transfers started at a new limit to settle, then lasts at least
+// `limit` objects have finished: connections are being made; a window waits
+// for the transfers started at a new limit to settle, then lasts at least
 // `window_ms` and `window_objects` finished objects; a window in which the
 // transfers in flight stayed well below the limit, e.g. at the end of the
-// list, decides nothing):
+// list, decides nothing). A level's files/s is the mean of its last three
+// windows, so one lucky window neither sets the bar nor clears it:
 //  - grow: doubles the limit while each doubling raises files/s by >= 10 %;
-//    the first doubling that does not is a plateau, and the limit goes back
-//    to the last one that did;
-//  - shrink: when the very first doubling lowered files/s (the CPU is the
-//    limit already), halves the start while half as many do >= 95 % as
-//    well, then goes back one step;
+//    the first doubling that does not is a plateau;
+//  - descend: from the last level that still rose (the start, when the
+//    very first doubling did not), halves the limit while half as many do
+//    >= 95 % as well as that level, then goes back one step. A CPU-bound
+//    run (loopback, a small instance) ends near the fewest that keep the
+//    CPU busy; a latency-bound one loses files/s at once and stays;
 //  - steady: every `probe_interval_ms` tries +25 %, kept when files/s rises
-//    >= 10 %, then -20 %, kept when files/s stays >= 95 % of the best seen at
-//    the current level (more in flight had only added latency: by Little's
-//    law, latency = in flight / files/s);
+//    >= 10 %, then -20 %, kept when files/s stays >= 95 % of the level's
+//    and >= 92 % of the best level's lately (so that probes that each
+//    lose a little cannot walk the limit down step by step);
 //  - throttling: when the limit in force falls below the one chosen (the
 //    S3 SlowDown/503 decrease of ConcurrencyLimit), follows it down and
 //    raises nothing for `throttle_hold_ms`;
@@ -43,7 +45,7 @@ class AutoConcurrency {
     int max = 1000;                        // MAX_CONCURRENCY
     int64_t memory_bound_bytes = 0;        // 0: no memory bound
     int64_t bytes_per_transfer = 1 << 20;  // memory one transfer may hold
-    int64_t window_ms = 800;
+    int64_t window_ms = 1000;
     int64_t window_objects = 80;
     int64_t max_window_ms = 10000;  // a window ends then, however few objects
     int64_t probe_interval_ms = 5000;
@@ -68,9 +70,12 @@ class AutoConcurrency {
   int limit() const { return limit_; }
   // The highest limit allowed now (max, memory bound).
   int ceiling() const { return ceiling_; }
+  // Windows measured so far, and the last one's files/s (for a debug log).
+  int windows() const { return windows_; }
+  double last_rate() const { return last_rate_; }
 
  private:
-  enum class Phase { kGrow, kShrink, kSteady, kProbeUp, kProbeDown };
+  enum class Phase { kGrow, kDescend, kSteady, kProbeUp, kProbeDown };
   struct Window {
     int64_t start_ms = 0;
     uint64_t finished = 0;
@@ -80,15 +85,19 @@ class AutoConcurrency {
   };
 
   // Sets the limit (clamped) and starts a new window once the transfers
-  // started at the old limit have had time to finish.
-  void SetLimit(int limit, int64_t now);
+  // started at the old limit have had time to finish. `known_rate` (0:
+  // none) is what that level did when last measured.
+  void SetLimit(int limit, int64_t now, double known_rate = 0);
   void StartWindow(const Sample& s, int64_t now);
   bool Guards(const Sample& s, int64_t now);  // throttle, memory
+  void Forget();                              // every rate measured so far
+  void AddToLevel(double rate);
   void EnterSteady(int64_t now);
   void Decide(double rate, int64_t now);
-  void DecideShrink(double rate, int64_t now);
-  void DecideSteady(double rate, int64_t now);
-  void DecideProbe(double rate, int64_t now);
+  void DecideGrow(double rate, int64_t now);
+  void DecideSteady(int64_t now);
+  void DecideDown(double rate, int64_t now);
+  void DecideUp(double rate, int64_t now);
 
   const Options options_;
   Clock* clock_;
@@ -102,12 +111,16 @@ class AutoConcurrency {
   int64_t hold_until_ms_ = 0;
   int64_t next_probe_ms_ = 0;
   bool probe_down_next_ = false;
-  int64_t latency_ms_ = 100;   // last window's in flight / files/s
-  int base_limit_ = 0;         // the level a grow step or probe left
-  double base_rate_ = 0;       // files/s measured there
-  double level_best_ = 0;      // best files/s seen at the current level
-  double reference_rate_ = 0;  // best files/s lately (decays slowly)
+  int64_t latency_ms_ = 100;  // last window's in flight / files/s
+  int base_limit_ = 0;        // the last level kept (grow step, probe)
+  double base_rate_ = 0;      // files/s measured there
+  double top_rate_ = 0;       // files/s where the current descent began
+  double level_rate_ = 0;     // mean files/s of the level's last windows
+  int level_windows_ = 0;     // how many of them (at most 3)
+  double best_level_ = 0;     // best level_rate_ lately (decays slowly)
   int64_t memory_checked_ms_ = 0;
+  int windows_ = 0;
+  double last_rate_ = 0;
 };
 
 }  // namespace cfm

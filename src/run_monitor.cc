@@ -70,7 +70,11 @@ void RunMonitor::TickAuto() {
   s.limit_in_force = p_.limit->limit();
   s.rss_bytes = p_.resident_bytes();
   int before = a->limit();
+  int windows = a->windows();
   p_.limit->Set(a->Update(s));
+  if (a->windows() != windows)
+    spdlog::debug("CONCURRENCY=auto: {:.0f} files/s at {} in flight",
+                  a->last_rate(), before);
   if (a->limit() != before)
     spdlog::debug("CONCURRENCY=auto: limit {} -> {} ({} finished)", before,
                   a->limit(), s.finished);
