@@ -6,8 +6,9 @@ namespace cfm {
 namespace {
 
 constexpr double kGrowGain = 1.10;   // a doubling must give this much more
-constexpr double kProbeGain = 1.10;  // +25 % must give this much more
-constexpr double kKeep = 0.95;       // fewer may cost this much of the level
+constexpr double kProbeGain = 1.05;  // +25 % must give this much more
+constexpr double kKeep = 0.95;       // half as many may cost this much
+constexpr double kProbeKeep = 0.97;  // -20 % may cost this much of the level
 constexpr double kFloor = 0.92;      // ... and this much of the best lately
 constexpr double kBestDecay = 0.98;  // per window
 constexpr int kLevelWindows = 3;     // a level's rate: its last windows' mean
@@ -27,7 +28,9 @@ AutoConcurrency::AutoConcurrency(const Options& options, Clock* clock)
 
 int AutoConcurrency::Update(const Sample& s) {
   int64_t now = clock_->NowMs();
-  if (Guards(s, now) || now < settle_until_ms_) return limit_;
+  finished_ = s.finished;
+  if (Guards(s, now) || now < settle_until_ms_ || s.finished < settle_finished_)
+    return limit_;
   // The first answers of a run come after connections are made: measure
   // from when the first round of transfers has finished.
   if (!warm_) {
@@ -76,6 +79,9 @@ void AutoConcurrency::StartWindow(const Sample& s, int64_t now) {
 void AutoConcurrency::SetLimit(int limit, int64_t now, double known_rate) {
   limit = std::clamp(limit, std::min(options_.min, ceiling_), ceiling_);
   if (limit == limit_) return;
+  // Transfers added make their connections first (TLS handshakes on both
+  // sides): measure once every slot has finished an object.
+  if (limit > limit_) settle_finished_ = finished_ + limit;
   limit_ = limit;
   window_open_ = false;
   settle_until_ms_ = now + std::clamp<int64_t>(latency_ms_ * 3 / 2, 100, 2000);
@@ -163,17 +169,18 @@ void AutoConcurrency::DecideGrow(double rate, int64_t now) {
 }
 
 // A descent's halving or a steady -20 % probe: kept while files/s stays
-// within 5 % of the best step of this descent (not of the last step: steps
-// that each lose a little add up; and where the descent began may have
-// been measured while connections were still being made) and within 8 %
-// of the best level lately.
+// within 5 % (halving) or 3 % (-20 %) of the best step of this descent
+// (not of the last step: steps that each lose a little add up; and where
+// the descent began may have been measured while connections were still
+// being made) and within 8 % of the best level lately.
 void AutoConcurrency::DecideDown(double rate, int64_t now) {
-  if (rate >= top_rate_ * kKeep && rate >= best_level_ * kFloor) {
+  bool halving = phase_ == Phase::kDescend;
+  double keep = halving ? kKeep : kProbeKeep;
+  if (rate >= top_rate_ * keep && rate >= best_level_ * kFloor) {
     base_limit_ = limit_;
     base_rate_ = rate;
     top_rate_ = std::max(top_rate_, rate);
-    int next = phase_ == Phase::kDescend ? limit_ / 2
-                                         : std::min(limit_ - 1, limit_ * 4 / 5);
+    int next = halving ? limit_ / 2 : std::min(limit_ - 1, limit_ * 4 / 5);
     if (limit_ > options_.min) return SetLimit(next, now);
   } else {
     SetLimit(base_limit_, now, base_rate_);

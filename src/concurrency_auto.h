@@ -5,7 +5,8 @@
 //
 // How it decides, one measurement window at a time (the first waits until
 // `limit` objects have finished: connections are being made; a window waits
-// for the transfers started at a new limit to settle, then lasts at least
+// for the transfers started at a new limit to settle, and after a rise
+// until `limit` more objects have finished, then lasts at least
 // `window_ms` and `window_objects` finished objects; a window in which the
 // transfers in flight stayed well below the limit, e.g. at the end of the
 // list, decides nothing). A level's files/s is the mean of its last three
@@ -18,7 +19,7 @@
 //    run (loopback, a small instance) ends near the fewest that keep the
 //    CPU busy; a latency-bound one loses files/s at once and stays;
 //  - steady: every `probe_interval_ms` tries +25 %, kept when files/s rises
-//    >= 10 %, then -20 %, kept when files/s stays >= 95 % of the level's
+//    >= 5 %, then -20 %, kept when files/s stays >= 97 % of the level's
 //    and >= 92 % of the best level's lately (so that probes that each
 //    lose a little cannot walk the limit down step by step);
 //  - throttling: when the limit in force falls below the one chosen (the
@@ -108,6 +109,8 @@ class AutoConcurrency {
   bool window_open_ = false;
   bool warm_ = false;  // the first limit/2 objects have finished
   int64_t settle_until_ms_ = 0;
+  uint64_t settle_finished_ = 0;  // and until this many have finished
+  uint64_t finished_ = 0;         // the last sample's
   int64_t hold_until_ms_ = 0;
   int64_t next_probe_ms_ = 0;
   bool probe_down_next_ = false;

@@ -25,14 +25,21 @@ class FakeRun {
     for (int64_t t = 0; t < ms; t += 100) {
       clock_.Advance(100);
       served += rate_(limit_) / 10.0;
-      finished_ += rate_(limit_) / 10.0 * Noise();
+      double step = rate_(limit_) / 10.0 * Noise();
+      if (penalty_left_ > 0) {  // new connections still being made
+        step *= rise_penalty_;
+        penalty_left_ -= step;
+      }
+      finished_ += step;
       AutoConcurrency::Sample s;
       s.finished = static_cast<uint64_t>(finished_);
       s.bytes = s.finished * 400000;
       s.in_flight = in_flight_ < 0 ? limit_ : in_flight_;
       s.limit_in_force = limit_;
       s.rss_bytes = rss_per_transfer_ * limit_;
+      int before = limit_;
       limit_ = auto_.Update(s);
+      if (limit_ > before) penalty_left_ = limit_;
       highest = std::max(highest, limit_);
     }
     mean_rate_ = served * 1000.0 / static_cast<double>(ms);
@@ -56,6 +63,10 @@ class FakeRun {
   // From now on what finishes varies by up to +-`amplitude` (a fraction)
   // from one 500 ms stretch to the next, as a shared machine's does.
   void set_noise(double amplitude) { noise_ = amplitude; }
+  // From now on, after each rise of the limit the next `limit` objects
+  // finish at `factor` of the rate (each new transfer's first object
+  // includes its TLS handshakes).
+  void set_rise_penalty(double factor) { rise_penalty_ = factor; }
   void set_rate(std::function<double(int)> r) { rate_ = std::move(r); }
   void set_in_flight(int n) { in_flight_ = n; }
   void set_rss_per_transfer(int64_t b) { rss_per_transfer_ = b; }
@@ -82,6 +93,8 @@ class FakeRun {
   int64_t rss_per_transfer_ = 0;
   double mean_rate_ = 0;
   double noise_ = 0;
+  double rise_penalty_ = 1.0;
+  double penalty_left_ = 0;
   uint64_t seed_ = 42;
   double factor_ = 1.0;
 };
@@ -202,6 +215,18 @@ TEST(AutoConcurrencyTest, NoiseDoesNotDriftALatencyBoundRunDown) {
   EXPECT_GE(run.mean_rate(), 0.9 * 1000);
   EXPECT_GE(run.limit(), 80);
   EXPECT_LE(run.limit(), 320);
+}
+
+TEST(AutoConcurrencyTest, JudgesARiseOnceItsNewConnectionsAreMade) {
+  // 300 in flight do 20 % more than 150, but each rise's first round of
+  // objects runs at 30 %: a window opened by the clock alone sees a loss.
+  FakeRun run(Opts(150, 1000),
+              [](int limit) { return std::min(limit / 0.1, 1800.0); });
+  run.set_rise_penalty(0.3);
+  run.Run(10000);
+  EXPECT_GE(run.limit(), 240);  // 300, or a -20 % probe under way
+  run.Run(30000);
+  EXPECT_GE(run.mean_rate(), 0.93 * 1800);
 }
 
 TEST(AutoConcurrencyTest, StartsAtTheGivenLimitClampedToTheCeiling) {
