@@ -56,6 +56,15 @@ class FakeRun {
     return limit_;
   }
 
+  // Runs `ms` with objects finishing at 60 % of the rate (connections and
+  // TLS handshakes being made), then at the full rate again.
+  void WarmUp(int64_t ms) {
+    std::function<double(int)> full = rate_;
+    rate_ = [full](int limit) { return full(limit) * 0.6; };
+    Run(ms);
+    rate_ = full;
+  }
+
   int limit() const { return limit_; }
   double rate() const { return rate_(limit_); }
   // files/s the last Run achieved on average (noise left out).
@@ -162,9 +171,8 @@ TEST(AutoConcurrencyTest, DescendsAtOnceFromAPlateauAWarmUpDisguised) {
   // one step and then waiting for the steady probes' -20 % steps would
   // keep 300 in flight for 10 s or more; halving at once reaches the
   // plateau's low end in a few windows.
-  FakeRun run(Opts(150, 1000), [](int limit) { return CpuBound(limit) * 0.6; });
-  run.Run(1500);
-  run.set_rate(CpuBound);
+  FakeRun run(Opts(150, 1000), CpuBound);
+  run.WarmUp(1500);
   run.Run(8000);
   EXPECT_LE(run.limit(), 80);
   run.Run(60000);
@@ -180,9 +188,8 @@ TEST(AutoConcurrencyTest, DescendsNoFurtherThanTheBestStepAllows) {
   auto peak = [](int limit) {
     return limit <= 32 ? limit / 0.0267 : 1200.0 - 0.4 * (limit - 32);
   };
-  FakeRun run(Opts(150, 1000), [&](int limit) { return peak(limit) * 0.6; });
-  run.Run(2500);
-  run.set_rate(peak);
+  FakeRun run(Opts(150, 1000), peak);
+  run.WarmUp(2500);
   run.Run(10000);
   EXPECT_GE(run.limit(), 24);
   run.Run(60000);
@@ -193,10 +200,9 @@ TEST(AutoConcurrencyTest, NoiseDoesNotPinACpuBoundRunHigh) {
   // Windows that vary by +-8 %: neither a lucky window at a high level nor
   // an unlucky one at a low level may keep the limit far above the
   // plateau's low end, or walk it below where files/s falls.
-  FakeRun run(Opts(150, 1000), [](int limit) { return CpuBound(limit) * 0.6; });
+  FakeRun run(Opts(150, 1000), CpuBound);
   run.set_noise(0.08);
-  run.Run(1500);
-  run.set_rate(CpuBound);
+  run.WarmUp(1500);
   run.Run(15000);
   EXPECT_LE(run.limit(), 96);
   run.Run(60000);
