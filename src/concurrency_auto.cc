@@ -6,7 +6,6 @@ namespace cfm {
 namespace {
 
 constexpr double kGrowGain = 1.10;   // a doubling must give this much more
-constexpr double kGrowOn = 1.25;     // ... and this much for another one
 constexpr double kProbeGain = 1.05;  // +25 % must give this much more
 constexpr double kKeep = 0.95;       // half as many may cost this much
 constexpr double kProbeKeep = 0.97;  // -20 % may cost this much of the level
@@ -151,17 +150,8 @@ void AutoConcurrency::Decide(double rate, int64_t now) {
 void AutoConcurrency::DecideGrow(double rate, int64_t now) {
   bool first = base_rate_ == 0;
   if (first || rate >= base_rate_ * kGrowGain) {
-    // Twice as many for less than 25 % more: mostly queueing already (by
-    // Little's law latency rose by over 60 %), and one more doubling would
-    // cost memory and seconds to find little. Keep this level; the steady
-    // probes refine it, lower ones first.
-    bool diminishing = !first && rate < base_rate_ * kGrowOn;
     base_limit_ = limit_;
     base_rate_ = rate;
-    if (diminishing) {
-      probe_down_next_ = true;
-      return EnterSteady(now);
-    }
     if (limit_ < ceiling_) return SetLimit(limit_ * 2, now);
     // Started at the ceiling: nothing said more would help, so see
     // whether fewer do as well, as after a plateau.

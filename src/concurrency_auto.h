@@ -11,9 +11,8 @@
 // transfers in flight stayed well below the limit, e.g. at the end of the
 // list, decides nothing). A level's files/s is the mean of its last three
 // windows, so one lucky window neither sets the bar nor clears it:
-//  - grow: doubles the limit while each doubling raises files/s by >= 25 %;
-//    a doubling that gives 10-25 % is kept and ends the growth (steady,
-//    probing down first); the first doubling that gives less is a plateau;
+//  - grow: doubles the limit while each doubling raises files/s by >= 10 %;
+//    the first doubling that does not is a plateau;
 //  - descend: from the last level that still rose (the start, when the
 //    very first doubling did not), halves the limit while half as many do
 //    >= 95 % as well as that level, then goes back one step. A CPU-bound

@@ -230,23 +230,9 @@ TEST(AutoConcurrencyTest, JudgesARiseOnceItsNewConnectionsAreMade) {
               [](int limit) { return std::min(limit / 0.1, 1800.0); });
   run.set_rise_penalty(0.3);
   run.Run(10000);
-  EXPECT_GE(run.limit(), 180);  // the knee, or above
+  EXPECT_GE(run.limit(), 240);  // 300, or a -20 % probe under way
   run.Run(30000);
   EXPECT_GE(run.mean_rate(), 0.93 * 1800);
-}
-
-TEST(AutoConcurrencyTest, StopsGrowingWhereADoublingGivesLittle) {
-  // 200 ms source + 40 ms S3 up to the CPU's 1000 files/s at 360 in
-  // flight; past 700 the machine is overloaded (handshakes, memory). The
-  // doubling to 600 gives 20 %: trying 1000 as well would cost seconds at
-  // half the rate and hundreds of MB for nothing.
-  FakeRun run(Opts(150, 1000), [](int limit) {
-    return limit <= 700 ? std::min(limit / 0.36, 1000.0)
-                        : 1000.0 - 1.5 * (limit - 700);
-  });
-  EXPECT_LE(run.Run(60000), 600);
-  run.Run(30000);
-  EXPECT_GE(run.mean_rate(), 0.95 * 1000);
 }
 
 TEST(AutoConcurrencyTest, StartsAtTheGivenLimitClampedToTheCeiling) {
