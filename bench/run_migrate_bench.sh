@@ -241,14 +241,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-SRC_PORT=$(free_port); SRC_TLS_PORT=$(free_port); DEST_PORT=$(free_port)
-SRC_TLS1_PORT=$(free_port)
-DEST_TLS_PORT=$(free_port)
+# Seven distinct free ports at once: sockets picked one by one (each closed
+# before the next is bound) can be handed the same port twice, and nginx
+# then refuses its configuration ("a duplicate listen").
+read -r SRC_PORT SRC_TLS_PORT DEST_PORT SRC_TLS1_PORT DEST_TLS_PORT SHIM_PORT \
+  MOTO_PORT < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(7)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))')
 ETAG_MAP=$WORK/list/etag_map.conf   # nginx map entries: URI -> "md5"
-SHIM_PORT=$(free_port); MOTO_PORT=$(free_port)
 SRC_URL=http://127.0.0.1:$SRC_PORT/
 SRC_TLS_URL=https://127.0.0.1:$SRC_TLS_PORT/
 SRC_TLS1_URL=https://127.0.0.1:$SRC_TLS1_PORT/
