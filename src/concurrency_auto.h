@@ -14,10 +14,12 @@
 //  - grow: doubles the limit while each doubling raises files/s by >= 10 %;
 //    the first doubling that does not is a plateau;
 //  - descend: from the last level that still rose (the start, when the
-//    very first doubling did not), halves the limit while half as many do
-//    >= 95 % as well as that level, then goes back one step. A CPU-bound
-//    run (loopback, a small instance) ends near the fewest that keep the
-//    CPU busy; a latency-bound one loses files/s at once and stays;
+//    very first doubling did not or the start is the ceiling), halves the
+//    limit while half as many do >= 95 % as well as the best step so far
+//    (that level, the doubling past it, the halvings kept), then goes back
+//    one step. A CPU-bound run (loopback, a small instance) ends near the
+//    fewest that keep the CPU busy; a latency-bound one loses files/s at
+//    once and stays;
 //  - steady: every `probe_interval_ms` tries +25 %, kept when files/s rises
 //    >= 5 %, then -20 %, kept when files/s stays >= 97 % of the level's
 //    and >= 92 % of the best level's lately (so that probes that each
