@@ -109,7 +109,7 @@ class AutoConcurrency {
   Phase phase_ = Phase::kGrow;
   Window window_;
   bool window_open_ = false;
-  bool warm_ = false;  // the first limit/2 objects have finished
+  bool warm_ = false;  // the first `limit` objects have finished
   int64_t settle_until_ms_ = 0;
   uint64_t settle_finished_ = 0;  // and until this many have finished
   uint64_t finished_ = 0;         // the last sample's
@@ -119,7 +119,7 @@ class AutoConcurrency {
   int64_t latency_ms_ = 100;  // last window's in flight / files/s
   int base_limit_ = 0;        // the last level kept (grow step, probe)
   double base_rate_ = 0;      // files/s measured there
-  double top_rate_ = 0;       // files/s where the current descent began
+  double top_rate_ = 0;       // best files/s of the current descent's steps
   double level_rate_ = 0;     // mean files/s of the level's last windows
   int level_windows_ = 0;     // how many of them (at most 3)
   double best_level_ = 0;     // best level_rate_ lately (decays slowly)
