@@ -109,8 +109,14 @@ void ApplyRequest(CURL* easy, const TransferRequest& request,
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, request.timeout_ms);
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                    std::min(request.timeout_ms, request.connect_timeout_ms));
-  if (!request.ca_file.empty())
+  if (!request.ca_file.empty()) {
+    // The file is the whole trust store, as AWS_CA_BUNDLE is for the AWS
+    // CLI. Without curl's default CA directory as well, curl 7.88 parses
+    // the file once per multi handle instead of once per connection (its
+    // CA cache skips any store that includes a directory).
     curl_easy_setopt(easy, CURLOPT_CAINFO, request.ca_file.c_str());
+    curl_easy_setopt(easy, CURLOPT_CAPATH, nullptr);
+  }
   if (request.max_redirects > 0) {
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(easy, CURLOPT_MAXREDIRS, request.max_redirects);

@@ -6,7 +6,7 @@
 // not every transfer in flight.
 //
 // Bodies over https are read with OpenSSL's read-ahead: one recv takes up
-// to 64 KB (several TLS records) instead of a 5-byte record header and
+// to 32 KB (two TLS records) instead of a 5-byte record header and
 // then the record, which halves the recv calls or better. curl 7.88 asks
 // only SSL_pending (the current record's unread bytes) and the socket
 // whether there is more to read, so records already in OpenSSL's buffer
@@ -34,7 +34,7 @@ using curl_common::HeaderLine;
 
 static_assert(CURL_MAX_WRITE_SIZE <= kMaxSinkChunk);
 
-constexpr int kTlsReadAhead = 64 << 10;  // bytes OpenSSL asks recv for
+constexpr int kTlsReadAhead = 32 << 10;  // bytes OpenSSL asks recv for
 constexpr int kRecordHeader = 5;         // TLS record header bytes
 constexpr int kMaxReadRounds = 64;       // ReadBuffered rounds per Poll
 

@@ -7,15 +7,14 @@ without a socket event (src/http_multi.cc, ReadBuffered). This origin sends
 each answer as many small TLS records corked into one burst and then keeps
 the connection open and silent, as a keep-alive CDN does: a record left
 unread stalls its transfer until the download timeout, and the run ends
-with failures instead of these objects.
+with failures instead of these objects. The origin serves the S3 proxy's
+certificate, so one CA file names both; it is read once per run.
 """
 import hashlib
 import os
 import shutil
 import socket
 import ssl
-import subprocess
-import tempfile
 import threading
 import unittest
 import urllib.parse
@@ -34,20 +33,18 @@ class BurstOrigin:
     middle of its last record and `pause` s between the two halves).
     """
 
-    def __init__(self, record=1000, pause=0.3):
+    def __init__(self, cert_dir, record=1000, pause=0.3):
+        """`cert_dir` holds cert.pem (self-signed) and key.pem."""
         self.record, self.pause = record, pause
         self._objects = {}
-        self._dir = tempfile.mkdtemp(prefix="cfm-burst-tls-")
-        self.ca_file = os.path.join(self._dir, "cert.pem")
-        key = os.path.join(self._dir, "key.pem")
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-             "-days", "2", "-subj", "/CN=127.0.0.1",
-             "-addext", "subjectAltName=IP:127.0.0.1",
-             "-keyout", key, "-out", self.ca_file],
-            check=True, capture_output=True)
+        self.ca_file = os.path.join(cert_dir, "cert.pem")
         self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self._context.load_cert_chain(self.ca_file, key)
+        self._context.load_cert_chain(self.ca_file,
+                                      os.path.join(cert_dir, "key.pem"))
+        # Connection: close after each answer, and a hook called with each
+        # request's path before it is answered.
+        self.close_each = False
+        self.on_request = None
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self._stop = threading.Event()
@@ -60,7 +57,6 @@ class BurstOrigin:
     def stop(self):
         self._stop.set()
         self._listener.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
 
     def add(self, path, body, style):
         self._objects[path] = (body, style)
@@ -94,8 +90,13 @@ class BurstOrigin:
                         if b"\r\n\r\n" in pending:
                             head, pending = pending.split(b"\r\n\r\n", 1)
                             method, target = head.split(b" ")[:2]
+                            path = urllib.parse.unquote(target.decode())
+                            if self.on_request:
+                                self.on_request(path)
                             self._answer(tls, outgoing, raw, method.decode(),
-                                         urllib.parse.unquote(target.decode()))
+                                         path)
+                            if self.close_each:
+                                return
                             continue
                         if not tls.version():
                             tls.do_handshake()
@@ -121,6 +122,8 @@ class BurstOrigin:
                 f'ETag: "{md5}"\r\n')
         head += ("Transfer-Encoding: chunked\r\n" if style == "chunked"
                  else f"Content-Length: {len(body)}\r\n")
+        if self.close_each:
+            head += "Connection: close\r\n"
         pieces = [(head + "\r\n").encode()]
         if method == "GET" and style == "chunked":
             for i in range(0, len(body), self.record):
@@ -148,12 +151,18 @@ class TlsSourceTest(MigrateTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.burst = BurstOrigin().start()
+        # The S3 proxy's certificate and key: one CA file for both sides.
+        cls.burst = BurstOrigin(os.path.dirname(cls.proxy.ca_file)).start()
         cls.addClassCleanup(cls.burst.stop)
+
+    def setUp(self):
+        super().setUp()
+        self.burst.close_each, self.burst.on_request = False, None
+        self.ca_file = self.burst.ca_file
 
     def env(self, endpoint=None):
         env = super().env(endpoint)
-        env["CURL_CA_BUNDLE"] = self.burst.ca_file
+        env["CURL_CA_BUNDLE"] = env["AWS_CA_BUNDLE"] = self.ca_file
         return env
 
     def args(self, urls_file, extra=(), bucket=None, state_dir=None):
@@ -202,6 +211,22 @@ class TlsSourceTest(MigrateTestCase):
         # The buffer ends mid-record: nothing to act on until the rest
         # arrives, which a socket event announces.
         self._copy("split", [100 * KB, 1500], ["--concurrency", "2"])
+
+    def test_the_ca_file_is_read_once_per_run_not_per_connection(self):
+        # Every answer closes its connection, and the CA file is gone once
+        # the first request has arrived: the connections after it verify
+        # against the store read at the first, as the AWS SDKs do (curl
+        # re-read the file for each connection while its default CA
+        # directory was also trusted).
+        self.ca_file = os.path.join(self.state_dir, "ca.pem")
+        shutil.copyfile(self.burst.ca_file, self.ca_file)
+        self.burst.close_each = True
+        self.burst.on_request = lambda path: (
+            os.path.exists(self.ca_file) and os.remove(self.ca_file))
+        connections = self.burst.connections
+        self._copy("length", [20 * KB] * 4, ["--concurrency", "1"])
+        self.assertFalse(os.path.exists(self.ca_file))
+        self.assertEqual(self.burst.connections, connections + 4)
 
 
 if __name__ == "__main__":
