@@ -4,7 +4,7 @@ cfmigrate reads https bodies with OpenSSL's read-ahead (several records per
 recv), and curl 7.88 looks only at the current record and the socket before
 it waits, so records left in OpenSSL's buffer after a burst must be read
 without a socket event (src/http_multi.cc, ReadBuffered). This origin sends
-each answer as many small TLS records corked into one burst and then keeps
+each answer as many small TLS records sent in one burst and then keeps
 the connection open and silent, as a keep-alive CDN does: a record left
 unread stalls its transfer until the download timeout, and the run ends
 with failures instead of these objects. The origin serves the S3 proxy's
@@ -25,7 +25,7 @@ KB = 1 << 10
 
 
 class BurstOrigin:
-    """https on 127.0.0.1; every answer corked into one burst of records.
+    """https on 127.0.0.1; every answer one burst (one send) of TLS records.
 
     add(path, body, style): style "length" (Content-Length, the body in
     `record`-byte TLS records), "chunked" (chunk size line, data and CRLF
