@@ -39,24 +39,34 @@ constexpr int kRecordHeader = 5;         // TLS record header bytes
 constexpr int kMaxReadRounds = 64;       // ReadBuffered rounds per Poll
 
 // Where each read-ahead connection counts the bytes of the records whose
-// headers OpenSSL has parsed (header and length), in the SSL's ex_data.
+// headers OpenSSL has parsed (header and length): a counter in the SSL's
+// ex_data, freed with the SSL.
+void FreeCounter(void*, void* counter, CRYPTO_EX_DATA*, int, long, void*) {
+  delete static_cast<uint64_t*>(counter);
+}
+
 int ParsedIndex() {
   static const int index =
-      SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+      SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, FreeCounter);
   return index;
 }
 
 uint64_t ParsedBytes(SSL* ssl) {
-  return reinterpret_cast<uintptr_t>(SSL_get_ex_data(ssl, ParsedIndex()));
+  auto* parsed = static_cast<uint64_t*>(SSL_get_ex_data(ssl, ParsedIndex()));
+  return parsed ? *parsed : 0;
 }
 
 // OpenSSL's message callback: called for each record header it reads.
 void OnTlsMessage(int write_p, int, int content_type, const void* buf,
                   size_t len, SSL* ssl, void*) {
   if (write_p || content_type != SSL3_RT_HEADER || len < kRecordHeader) return;
+  auto* parsed = static_cast<uint64_t*>(SSL_get_ex_data(ssl, ParsedIndex()));
+  if (!parsed) {
+    parsed = new uint64_t(0);
+    SSL_set_ex_data(ssl, ParsedIndex(), parsed);
+  }
   const auto* h = static_cast<const unsigned char*>(buf);
-  uintptr_t parsed = ParsedBytes(ssl) + kRecordHeader + (h[3] << 8 | h[4]);
-  SSL_set_ex_data(ssl, ParsedIndex(), reinterpret_cast<void*>(parsed));
+  *parsed += kRecordHeader + (h[3] << 8 | h[4]);
 }
 
 // curl's hook on each new TLS connection's context, before its SSL exists.
