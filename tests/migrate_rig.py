@@ -11,6 +11,7 @@ gets a fresh bucket and a fresh state dir.
     run.code, run.completed(), run.failed(), run.report()
     self.bucket_objects()                  # {key: bytes} read through boto3
 """
+import hashlib
 import json
 import os
 import shutil
@@ -309,6 +310,16 @@ class MigrateTestCase(unittest.TestCase):
             self.assertNotEqual(url in done, url in failed,
                                 f"{url}: completed={url in done} "
                                 f"failed={failed.get(url)}\n{run!r}")
+
+    def assert_arrived(self, run, images):
+        """Exit 0, nothing failed, and each of `images` ({origin path:
+        bytes}) stored at its flat key byte for byte."""
+        self.assertEqual(run.code, 0, run)
+        objects = self.bucket_objects()
+        for path, body in images.items():
+            self.assertEqual(hashlib.md5(objects.get(flat_key(path), b"?"))
+                             .hexdigest(), hashlib.md5(body).hexdigest(), path)
+        self.assertEqual(run.failed(), {})
 
     def assert_completed_consistent(self, run, objects=None):
         """Every completed.txt line names an object of that size."""

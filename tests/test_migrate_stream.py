@@ -21,14 +21,6 @@ class StreamTest(MigrateTestCase):
         return [r for r in self.proxy.records
                 if r["method"] == "PUT" and r["key"].endswith("/" + key)]
 
-    def _assert_arrived(self, run, images):
-        self.assertEqual(run.code, 0, run)
-        objects = self.bucket_objects()
-        for path, body in images.items():
-            self.assertEqual(hashlib.md5(objects.get(flat_key(path), b"?"))
-                             .hexdigest(), hashlib.md5(body).hexdigest(), path)
-        self.assertEqual(run.failed(), {})
-
     def test_put_starts_before_the_body_has_arrived(self):
         path = f"/{self.unique('early')}/slow.jpg"
         # Half the body, a pause, the rest: a PUT that waited for the whole
@@ -36,7 +28,7 @@ class StreamTest(MigrateTestCase):
         body = self.origin.add(path, size=2 * MB,
                                fault={"pause": 1.5, "after_bytes": MB})
         run = self.migrate([self.origin.url(path)])
-        self._assert_arrived(run, {path: body})
+        self.assert_arrived(run, {path: body})
         (put,) = self._puts(flat_key(path))
         (done,) = self.origin.body_done(path)
         self.assertLess(put["started"], done)
@@ -51,7 +43,7 @@ class StreamTest(MigrateTestCase):
         body = self.origin.add(path, size=2 * MB + 5, etag="weak",
                                fault={"pause": 1.0, "after_bytes": MB})
         run = self.migrate([self.origin.url(path)])
-        self._assert_arrived(run, {path: body})
+        self.assert_arrived(run, {path: body})
         (put,) = self._puts(flat_key(path))
         (done,) = self.origin.body_done(path)
         self.assertLess(put["started"], done)
@@ -75,7 +67,7 @@ class StreamTest(MigrateTestCase):
         body = self.origin.add(path, size=MB,
                                fault={"pause": 1.0, "after_bytes": MB // 2})
         run = self.migrate([self.origin.url(path)], ["--checksum", "md5"])
-        self._assert_arrived(run, {path: body})
+        self.assert_arrived(run, {path: body})
         (put,) = self._puts(flat_key(path))
         self.assertGreater(put["started"], self.origin.body_done(path)[0])
         self.assertNotIn("content-encoding", put["headers"])
@@ -87,7 +79,7 @@ class StreamTest(MigrateTestCase):
                                                      size=size)
                   for i, size in enumerate(sizes)}
         run = self.migrate([self.origin.url(p) for p in images])
-        self._assert_arrived(run, images)
+        self.assert_arrived(run, images)
         self.assertEqual(self.proxy.count("PUT"), len(images))
         self.assertEqual(sorted(row[2] for row in run.completed()), sizes)
 
@@ -104,7 +96,7 @@ class StreamTest(MigrateTestCase):
                                                etag=etag)
         run = self.migrate([self.origin.url(p) for p in images],
                            ["--download-timeout", "3"])
-        self._assert_arrived(run, images)
+        self.assert_arrived(run, images)
         for path in images:
             # The first GET broke off with its PUT unfinished; the retry
             # fetched again and S3 stored the whole object once.
@@ -137,7 +129,7 @@ class StreamTest(MigrateTestCase):
         self.proxy.set_rules([{"code": "SlowDown", "status": 503,
                                "first_per_key": 1}])
         run = self.migrate([self.origin.url(p) for p in images])
-        self._assert_arrived(run, images)
+        self.assert_arrived(run, images)
         for path in images:
             self.assertEqual(self.origin.get_hits(path), 2, path)
         self.assertEqual(self.proxy.count("PUT"), 2 * len(images))

@@ -19,7 +19,7 @@ import threading
 import unittest
 import urllib.parse
 
-from migrate_rig import MigrateTestCase, flat_key
+from migrate_rig import MigrateTestCase
 
 KB = 1 << 10
 
@@ -179,13 +179,7 @@ class TlsSourceTest(MigrateTestCase):
                 size // 32) + b"x" * (size % 32)
             self.burst.add(path, images[path], style)
         run = self.migrate([self.burst.url(p) for p in images], extra)
-        self.assertEqual(run.code, 0, run)
-        self.assertEqual(run.failed(), {})
-        objects = self.bucket_objects()
-        for path, body in images.items():
-            self.assertEqual(
-                hashlib.md5(objects.get(flat_key(path), b"?")).hexdigest(),
-                hashlib.md5(body).hexdigest(), path)
+        self.assert_arrived(run, images)
         return run
 
     def test_records_left_after_a_burst_are_read(self):
