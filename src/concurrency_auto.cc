@@ -16,7 +16,9 @@ constexpr int kLevelWindows = 3;     // a level's rate: its last windows' mean
 }  // namespace
 
 AutoConcurrency::AutoConcurrency(const Options& options, Clock* clock)
-    : options_(options), clock_(clock) {
+    : options_(options),
+      clock_(clock),
+      probe_interval_ms_(options.probe_interval_ms) {
   ceiling_ = std::max(1, options_.max);
   if (options_.memory_bound_bytes > 0 && options_.bytes_per_transfer > 0)
     ceiling_ = static_cast<int>(std::min<int64_t>(
@@ -106,6 +108,7 @@ bool AutoConcurrency::Guards(const Sample& s, int64_t now) {
     limit_ = std::max(std::min(options_.min, ceiling_), s.limit_in_force);
     hold_until_ms_ = now + options_.throttle_hold_ms;
     phase_ = Phase::kSteady;
+    probe_interval_ms_ = options_.probe_interval_ms;
     next_probe_ms_ = hold_until_ms_;
     probe_down_next_ = false;
     Forget();
@@ -119,7 +122,8 @@ bool AutoConcurrency::Guards(const Sample& s, int64_t now) {
     ceiling_ = std::max(std::min(options_.min, ceiling_), limit_ * 3 / 4);
     SetLimit(ceiling_, now);
     phase_ = Phase::kSteady;
-    next_probe_ms_ = now + options_.probe_interval_ms;
+    probe_interval_ms_ = options_.probe_interval_ms;
+    next_probe_ms_ = now + probe_interval_ms_;
     Forget();
     // Memory given back takes a while to show: look again later.
     memory_checked_ms_ = now + std::max<int64_t>(2000, options_.window_ms);
@@ -130,7 +134,7 @@ bool AutoConcurrency::Guards(const Sample& s, int64_t now) {
 
 void AutoConcurrency::EnterSteady(int64_t now) {
   phase_ = Phase::kSteady;
-  next_probe_ms_ = now + options_.probe_interval_ms;
+  next_probe_ms_ = now + probe_interval_ms_;
 }
 
 void AutoConcurrency::Decide(double rate, int64_t now) {
@@ -138,12 +142,13 @@ void AutoConcurrency::Decide(double rate, int64_t now) {
     case Phase::kGrow:
       return DecideGrow(rate, now);
     case Phase::kDescend:
-    case Phase::kProbeDown:
-      return DecideDown(rate, now);
-    case Phase::kProbeUp:
-      return DecideUp(rate, now);
+      return DecideDescend(rate, now);
     case Phase::kSteady:
-      return DecideSteady(now);
+      return DecideSteady(rate, now);
+    case Phase::kProbe:
+      return DecideProbe(rate, now);
+    case Phase::kProbeBack:
+      return DecideBack(rate, now);
   }
 }
 
@@ -168,57 +173,85 @@ void AutoConcurrency::DecideGrow(double rate, int64_t now) {
   EnterSteady(now);
 }
 
-// A descent's halving or a steady -20 % probe: kept while files/s stays
-// within 5 % (halving) or 3 % (-20 %) of the best step of this descent
-// (not of the last step: steps that each lose a little add up; and where
-// the descent began may have been measured while connections were still
-// being made) and within 8 % of the best level lately.
-void AutoConcurrency::DecideDown(double rate, int64_t now) {
-  bool halving = phase_ == Phase::kDescend;
-  double keep = halving ? kKeep : kProbeKeep;
-  if (rate >= top_rate_ * keep && rate >= best_level_ * kFloor) {
+// A descent's halving: kept while files/s stays within 5 % of the best
+// step of this descent (not of the last step: steps that each lose a
+// little add up; and where the descent began may have been measured while
+// connections were still being made) and within 8 % of the best level
+// lately.
+void AutoConcurrency::DecideDescend(double rate, int64_t now) {
+  if (rate >= top_rate_ * kKeep && rate >= best_level_ * kFloor) {
     base_limit_ = limit_;
     base_rate_ = rate;
     top_rate_ = std::max(top_rate_, rate);
-    int next = halving ? limit_ / 2 : std::min(limit_ - 1, limit_ * 4 / 5);
-    if (limit_ > options_.min) return SetLimit(next, now);
+    if (limit_ > options_.min) return SetLimit(limit_ / 2, now);
   } else {
     SetLimit(base_limit_, now, base_rate_);
   }
-  probe_down_next_ = false;  // the next probe goes up first
+  probe_down_next_ = false;  // the first probe goes up
   EnterSteady(now);
 }
 
-void AutoConcurrency::DecideUp(double rate, int64_t now) {
-  if (rate >= base_rate_ * kProbeGain) {
-    base_limit_ = limit_;
-    base_rate_ = rate;
-    if (limit_ < ceiling_ && now >= hold_until_ms_)
-      return SetLimit(std::max(limit_ + 1, limit_ * 5 / 4), now);
+void AutoConcurrency::DecideSteady(double rate, int64_t now) {
+  if (level_windows_ >= kLevelWindows && level_rate_ < best_level_ * kFloor) {
+    // The level itself fell with the limit unchanged: the source, S3 or
+    // the machine changed, and the best measured before says nothing now.
+    best_level_ = level_rate_;
+    probe_interval_ms_ = options_.probe_interval_ms;
+    next_probe_ms_ = std::min(next_probe_ms_, now + probe_interval_ms_);
+  }
+  if (now < next_probe_ms_ || now < hold_until_ms_) return;
+  int up = std::max(limit_ + 1, limit_ * 5 / 4);
+  int down = std::min(limit_ - 1, limit_ * 4 / 5);
+  probe_up_ = !probe_down_next_ && limit_ < ceiling_;
+  if (!probe_up_ && limit_ <= options_.min) {
     probe_down_next_ = false;
     return EnterSteady(now);
   }
-  SetLimit(base_limit_, now, base_rate_);
-  // Nothing gained above: see whether fewer would do as well, right away.
-  phase_ = Phase::kSteady;
-  next_probe_ms_ = now;
-  probe_down_next_ = true;
+  base_limit_ = limit_;
+  base_rate_ = level_rate_;
+  before_rate_ = rate;
+  phase_ = Phase::kProbe;
+  SetLimit(probe_up_ ? up : down, now);
 }
 
-void AutoConcurrency::DecideSteady(int64_t now) {
-  if (now < next_probe_ms_ || now < hold_until_ms_) return;
-  base_limit_ = limit_;
-  base_rate_ = top_rate_ = level_rate_;
-  if (!probe_down_next_ && limit_ < ceiling_) {
-    phase_ = Phase::kProbeUp;
-    SetLimit(std::max(limit_ + 1, limit_ * 5 / 4), now);
-  } else if (limit_ > options_.min) {
-    phase_ = Phase::kProbeDown;
-    SetLimit(std::min(limit_ - 1, limit_ * 4 / 5), now);
-  } else {
-    probe_down_next_ = false;
-    EnterSteady(now);
+// One window at the probe's limit, then back to the level for one more:
+// the probe is judged against the mean of the windows just before and just
+// after it, so a machine that speeds up or slows down meanwhile (other
+// guests of a shared host) favours neither side.
+void AutoConcurrency::DecideProbe(double rate, int64_t now) {
+  probe_rate_ = rate;
+  probe_limit_ = limit_;
+  phase_ = Phase::kProbeBack;
+  SetLimit(base_limit_, now, base_rate_);
+}
+
+// +25 % is kept when files/s rises >= 5 %, -20 % when it stays >= 97 % of
+// the level's and >= 92 % of the best level's lately (so that probes that
+// each lose a little cannot walk the limit down step by step). A kept
+// probe is followed by another in the same direction; when neither
+// direction gains, probes come less often (up to 4x the interval).
+void AutoConcurrency::DecideBack(double rate, int64_t now) {
+  double level = (before_rate_ + rate) / 2;
+  bool kept = probe_up_ ? probe_rate_ >= level * kProbeGain
+                        : probe_rate_ >= level * kProbeKeep &&
+                              probe_rate_ >= best_level_ * kFloor;
+  phase_ = Phase::kSteady;
+  if (kept) {
+    probe_interval_ms_ = options_.probe_interval_ms;
+    SetLimit(probe_limit_, now, probe_rate_);
+    next_probe_ms_ = now;
+    probe_down_next_ = !probe_up_;
+    return;
   }
+  if (probe_up_) {  // nothing gained above: see whether fewer do as well
+    next_probe_ms_ = now;
+    probe_down_next_ = true;
+    return;
+  }
+  probe_interval_ms_ =
+      std::min(probe_interval_ms_ * 2, options_.probe_interval_ms * 4);
+  probe_down_next_ = false;
+  EnterSteady(now);
 }
 
 }  // namespace cfm

@@ -23,7 +23,13 @@
 //  - steady: every `probe_interval_ms` tries +25 %, kept when files/s rises
 //    >= 5 %, then -20 %, kept when files/s stays >= 97 % of the level's
 //    and >= 92 % of the best level's lately (so that probes that each
-//    lose a little cannot walk the limit down step by step);
+//    lose a little cannot walk the limit down step by step). A probe runs
+//    one window and then goes back for one: it is judged against the
+//    level's windows just before and just after it, so a machine that
+//    speeds up or slows down meanwhile favours neither side. A kept probe
+//    is followed by another the same way; while neither way gains, the
+//    interval doubles (up to 4x); when the level itself falls below that
+//    92 %, the best is forgotten and probing starts again;
 //  - throttling: when the limit in force falls below the one chosen (the
 //    S3 SlowDown/503 decrease of ConcurrencyLimit), follows it down and
 //    raises nothing for `throttle_hold_ms`;
@@ -78,7 +84,7 @@ class AutoConcurrency {
   double last_rate() const { return last_rate_; }
 
  private:
-  enum class Phase { kGrow, kDescend, kSteady, kProbeUp, kProbeDown };
+  enum class Phase { kGrow, kDescend, kSteady, kProbe, kProbeBack };
   struct Window {
     int64_t start_ms = 0;
     uint64_t finished = 0;
@@ -98,9 +104,10 @@ class AutoConcurrency {
   void EnterSteady(int64_t now);
   void Decide(double rate, int64_t now);
   void DecideGrow(double rate, int64_t now);
-  void DecideSteady(int64_t now);
-  void DecideDown(double rate, int64_t now);
-  void DecideUp(double rate, int64_t now);
+  void DecideDescend(double rate, int64_t now);
+  void DecideSteady(double rate, int64_t now);
+  void DecideProbe(double rate, int64_t now);
+  void DecideBack(double rate, int64_t now);
 
   const Options options_;
   Clock* clock_;
@@ -114,8 +121,13 @@ class AutoConcurrency {
   uint64_t settle_finished_ = 0;  // and until this many have finished
   uint64_t finished_ = 0;         // the last sample's
   int64_t hold_until_ms_ = 0;
+  int64_t probe_interval_ms_;  // grows while probes keep the level
   int64_t next_probe_ms_ = 0;
   bool probe_down_next_ = false;
+  bool probe_up_ = false;     // the probe under way raised the limit
+  int probe_limit_ = 0;       // its limit
+  double probe_rate_ = 0;     // and files/s there
+  double before_rate_ = 0;    // the level's window just before it
   int64_t latency_ms_ = 100;  // last window's in flight / files/s
   int base_limit_ = 0;        // the last level kept (grow step, probe)
   double base_rate_ = 0;      // files/s measured there

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 
 #include "clock.h"
@@ -25,7 +26,7 @@ class FakeRun {
     for (int64_t t = 0; t < ms; t += 100) {
       clock_.Advance(100);
       served += rate_(limit_) / 10.0;
-      double step = rate_(limit_) / 10.0 * Noise();
+      double step = rate_(limit_) / 10.0 * Noise() * Drift();
       if (penalty_left_ > 0) {  // new connections still being made
         step *= rise_penalty_;
         penalty_left_ -= step;
@@ -76,6 +77,13 @@ class FakeRun {
   // finish at `factor` of the rate (each new transfer's first object
   // includes its TLS handshakes).
   void set_rise_penalty(double factor) { rise_penalty_ = factor; }
+  // From now on the machine's speed drifts: what finishes is scaled by
+  // 1 + amplitude * sin(2 pi t / period), the same at every level, as when
+  // other guests of a shared host take and give back CPU over seconds.
+  void set_drift(double amplitude, int64_t period_ms) {
+    drift_ = amplitude;
+    drift_period_ms_ = period_ms;
+  }
   void set_rate(std::function<double(int)> r) { rate_ = std::move(r); }
   void set_in_flight(int n) { in_flight_ = n; }
   void set_rss_per_transfer(int64_t b) { rss_per_transfer_ = b; }
@@ -93,6 +101,13 @@ class FakeRun {
     return factor_;
   }
 
+  double Drift() {
+    if (drift_ == 0) return 1.0;
+    double t = static_cast<double>(clock_.NowMs() % drift_period_ms_) /
+               static_cast<double>(drift_period_ms_);
+    return 1.0 + drift_ * std::sin(2 * M_PI * t);
+  }
+
   FakeClock clock_;
   AutoConcurrency auto_;
   std::function<double(int)> rate_;
@@ -103,6 +118,8 @@ class FakeRun {
   double mean_rate_ = 0;
   double noise_ = 0;
   double rise_penalty_ = 1.0;
+  double drift_ = 0;
+  int64_t drift_period_ms_ = 1;
   double penalty_left_ = 0;
   uint64_t seed_ = 42;
   double factor_ = 1.0;
@@ -208,6 +225,33 @@ TEST(AutoConcurrencyTest, NoiseDoesNotPinACpuBoundRunHigh) {
   run.Run(60000);
   EXPECT_LE(run.limit(), 96);
   EXPECT_GE(run.mean_rate(), 0.9 * 1200);
+}
+
+TEST(AutoConcurrencyTest, DriftDoesNotRatchetACpuBoundRunUp) {
+  // The machine slows down and speeds up by +-30 % over 10 s: a +25 %
+  // probe made while it speeds up shows a gain, a -20 % probe made while
+  // it slows down a loss. Judged against the level measured before, such
+  // probes raise the limit step by step (a loopback run went 150 -> 453
+  // in 30 s); judged against the level before and after, they do not.
+  FakeRun run(Opts(150, 1000), CpuBound);
+  run.WarmUp(1500);
+  run.Run(15000);
+  ASSERT_LE(run.limit(), 96);
+  run.set_drift(0.3, 10000);
+  int highest = run.Run(240000);
+  EXPECT_LE(highest, 120);  // one +25 % probe above 96, no ratchet
+  EXPECT_LE(run.limit(), 96);
+}
+
+TEST(AutoConcurrencyTest, DriftDoesNotRatchetALatencyBoundRunDown) {
+  // The same drift on a latency-bound run (knee at 100 in flight): -20 %
+  // probes made while the machine speeds up must not walk the limit down.
+  FakeRun run(Opts(150, 1000), Knee(1000));
+  run.Run(20000);
+  run.set_drift(0.3, 10000);
+  run.Run(120000);
+  EXPECT_GE(run.mean_rate(), 0.9 * 1000);
+  EXPECT_GE(run.limit(), 80);
 }
 
 TEST(AutoConcurrencyTest, NoiseDoesNotDriftALatencyBoundRunDown) {
