@@ -6,7 +6,8 @@ namespace cfm {
 namespace {
 
 constexpr double kGrowGain = 1.10;   // a doubling must give this much more
-constexpr double kProbeGain = 1.05;  // +25 % must give this much more
+constexpr double kGrowClear = 1.20;  // ... and one window is enough above this
+constexpr double kProbeGain = 1.03;  // +25 % must give this much more
 constexpr double kKeep = 0.95;       // half as many may cost this much
 constexpr double kProbeKeep = 0.97;  // -20 % may cost this much of the level
 constexpr double kFloor = 0.92;      // ... and this much of the best lately
@@ -154,6 +155,14 @@ void AutoConcurrency::Decide(double rate, int64_t now) {
 
 void AutoConcurrency::DecideGrow(double rate, int64_t now) {
   bool first = base_rate_ == 0;
+  // One window decides a doubling that clearly gained or lost; the first
+  // level, and a doubling that gained less than kGrowClear, are judged by
+  // the mean of two (one 1-s window varies by +-10 % on a shared machine,
+  // about what a doubling gains near the knee).
+  if (level_windows_ < 2 &&
+      (first || (rate >= base_rate_ && rate < base_rate_ * kGrowClear)))
+    return;
+  rate = level_rate_;
   if (first || rate >= base_rate_ * kGrowGain) {
     base_limit_ = limit_;
     base_rate_ = rate;

@@ -12,7 +12,9 @@
 // list, decides nothing). A level's files/s is the mean of its last three
 // windows, so one lucky window neither sets the bar nor clears it:
 //  - grow: doubles the limit while each doubling raises files/s by >= 10 %;
-//    the first doubling that does not is a plateau;
+//    the first doubling that does not is a plateau. One window judges a
+//    doubling that gained >= 20 % or lost; the start level and a doubling
+//    in between are judged by the mean of two;
 //  - descend: from the last level that still rose (the start, when the
 //    very first doubling did not or the start is the ceiling), halves the
 //    limit while half as many do >= 95 % as well as the best step so far
@@ -21,7 +23,7 @@
 //    fewest that keep the CPU busy; a latency-bound one loses files/s at
 //    once and stays;
 //  - steady: every `probe_interval_ms` tries +25 %, kept when files/s rises
-//    >= 5 %, then -20 %, kept when files/s stays >= 97 % of the level's
+//    >= 3 %, then -20 %, kept when files/s stays >= 97 % of the level's
 //    and >= 92 % of the best level's lately (so that probes that each
 //    lose a little cannot walk the limit down step by step). A probe runs
 //    one window and then goes back for one: it is judged against the
