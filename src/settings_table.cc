@@ -124,7 +124,7 @@ std::vector<SettingSpec> BuildTable() {
            "keep the URL path in the key instead of the file name"),
       Spec("AWS_REGION", "us-west-2", kMV, K::kString,
            "region of the destination bucket"),
-      Choices(Range(Spec("CONCURRENCY", "150", kMV, K::kInt,
+      Choices(Range(Spec("CONCURRENCY", "auto", kMV, K::kInt,
                          "transfers in flight; auto: found while running, "
                          "at most MAX_CONCURRENCY (validate: 32)"),
                     1, 5000),

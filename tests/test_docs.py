@@ -410,7 +410,8 @@ class TemplatesTest(unittest.TestCase):
         self.copy_template("migration.env")
         path = os.path.join(self.tmp.name, "migration.env")
         with open(path) as f:
-            text = f.read().replace("CONCURRENCY=150", "CONCURRENCY=lots")
+            text = f.read().replace("\nCONCURRENCY=auto\n",
+                                    "\nCONCURRENCY=lots\n")
         with open(path, "w") as f:
             f.write(text)
         r = self.run_bin("migrate", "--env-file", "migration.env",
