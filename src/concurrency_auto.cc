@@ -234,7 +234,7 @@ void AutoConcurrency::DecideProbe(double rate, int64_t now) {
   SetLimit(base_limit_, now, base_rate_);
 }
 
-// +25 % is kept when files/s rises >= 5 %, -20 % when it stays >= 97 % of
+// +25 % is kept when files/s rises >= 3 %, -20 % when it stays >= 97 % of
 // the level's and >= 92 % of the best level's lately (so that probes that
 // each lose a little cannot walk the limit down step by step). A kept
 // probe is followed by another in the same direction; when neither
