@@ -173,6 +173,29 @@ class Run:
                 f"--stderr--\n{self.stderr[-3000:]}>")
 
 
+class PreloadedShim:
+    """Mixed in before MigrateTestCase: every run preloads (LD_PRELOAD) the
+    test shim that CMake builds as `shim_target` and names in the environment
+    variable `shim_env`; the class errors at once if it is missing, or its
+    tests would prove nothing."""
+
+    shim_env = ""
+    shim_target = ""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.shim = os.environ.get(cls.shim_env, "")
+        if not os.path.isfile(cls.shim):
+            raise RuntimeError(f"{cls.shim_env}={cls.shim!r}: no such shim "
+                               f"(built as {cls.shim_target} by CMake)")
+        super().setUpClass()
+
+    def env(self, endpoint=None):
+        env = super().env(endpoint)
+        env["LD_PRELOAD"] = self.shim
+        return env
+
+
 class MigrateTestCase(unittest.TestCase):
     """Servers per class; a fresh bucket and state dir per test."""
 

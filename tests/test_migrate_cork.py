@@ -9,19 +9,13 @@ import collections
 import os
 import unittest
 
-from migrate_rig import MigrateTestCase, flat_key
-
-SHIM = os.environ.get("CFMIGRATE_CORK_LOG_SHIM", "")
+from migrate_rig import MigrateTestCase, PreloadedShim, flat_key
 
 
-class CorkTest(MigrateTestCase):
+class CorkTest(PreloadedShim, MigrateTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        if not os.path.isfile(SHIM):
-            raise RuntimeError(f"CFMIGRATE_CORK_LOG_SHIM={SHIM!r}: no such "
-                               "shim (built as cork_log by CMake)")
-        super().setUpClass()
+    shim_env = "CFMIGRATE_CORK_LOG_SHIM"
+    shim_target = "cork_log"
 
     def setUp(self):
         super().setUp()
@@ -29,7 +23,6 @@ class CorkTest(MigrateTestCase):
 
     def env(self, endpoint=None):
         env = super().env(endpoint)
-        env["LD_PRELOAD"] = SHIM
         env["CFMIGRATE_CORK_LOG"] = self.cork_log
         return env
 

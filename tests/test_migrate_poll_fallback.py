@@ -4,30 +4,19 @@ curl_multi_perform instead of epoll. An LD_PRELOAD shim makes the call fail;
 each run must say it fell back, or these tests would prove nothing. The
 origin-fault matrix of test_migrate_faults runs again on the fallback, and a
 plain run with a multipart object must copy everything intact."""
-import os
 import unittest
 
 import test_migrate_faults as faults
-from migrate_rig import MigrateTestCase, flat_key
+from migrate_rig import MigrateTestCase, PreloadedShim, flat_key
 
-SHIM = os.environ.get("CFMIGRATE_NO_EPOLL", "")
 FELL_BACK = "polling every transfer instead"
 
 
-class PollFallback:
+class PollFallback(PreloadedShim):
     """Runs the binary with the shim preloaded."""
 
-    @classmethod
-    def setUpClass(cls):
-        if not os.path.isfile(SHIM):
-            raise RuntimeError(f"CFMIGRATE_NO_EPOLL={SHIM!r}: no such shim "
-                               "(built as no_epoll by CMake)")
-        super().setUpClass()
-
-    def env(self, endpoint=None):
-        env = super().env(endpoint)
-        env["LD_PRELOAD"] = SHIM
-        return env
+    shim_env = "CFMIGRATE_NO_EPOLL"
+    shim_target = "no_epoll"
 
     def migrate(self, *args, **kw):
         run = super().migrate(*args, **kw)
